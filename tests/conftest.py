@@ -13,6 +13,13 @@ from tests.factories import AchievementFactory, OrganisationFactory, Requirement
 PASSWORD = "pw-Techdock-2026"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # PBKDF2 at 1M rounds costs ~0.5 s a login on 2 cores; tests do not need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def services_required() -> bool:
     """In CI a test that needs PostgreSQL, Redis or a worker fails instead of skipping."""
     return os.environ.get("TECHDOCK_REQUIRE_SERVICES", "") == "1" or os.environ.get("CI") == "true"
