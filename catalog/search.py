@@ -34,12 +34,19 @@ def tokens(text: str, *, for_index: bool) -> list[str]:
     return out
 
 
-def build_search_text(*parts: str) -> str:
+def build_search_text(*parts: str, terms: list[str] | tuple[str, ...] = ()) -> str:
+    """Space-separated unique tokens, padded with a space at each end so that a token can be
+    matched exactly with ``LIKE '% token %'`` on SQLite. ``terms`` (keywords) are also kept
+    whole, so a keyword the owner chose is found even where jieba splits it."""
     seen: dict[str, None] = {}
+    for term in terms:
+        word = "".join((term or "").lower().split())
+        if word:
+            seen.setdefault(word, None)
     for part in parts:
         for token in tokens(part, for_index=True):
             seen.setdefault(token, None)
-    return " ".join(seen)
+    return f" {' '.join(seen)} " if seen else ""
 
 
 def query_tokens(query: str) -> list[str]:

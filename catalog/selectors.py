@@ -112,9 +112,9 @@ def _search(qs: QuerySet, query: str) -> QuerySet:
             .filter(rank__gt=0)
             .order_by("-rank", "-published_at", "-pk")
         )
-    # Embedded SQLite: every token must occur in the segmented text.
+    # Embedded SQLite: every token must occur as a whole token of the space-padded text.
     for word in words:
-        qs = qs.filter(search_text__icontains=word)
+        qs = qs.filter(search_text__icontains=f" {word} ")
     return qs.order_by("-published_at", "-pk")
 
 

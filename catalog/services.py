@@ -71,7 +71,7 @@ def listing_search_text(listing: Listing, field_objs: Iterable[Field] | None = N
         parts += [listing.advantages, listing.application_scenarios]
     parts += [f"{f.name_zh} {f.name_en}" for f in field_objs]
     parts.append(listing.organisation.name_zh + " " + listing.organisation.name_en)
-    return build_search_text(*parts)
+    return build_search_text(*parts, terms=listing.keywords or [])
 
 
 def _log(listing: Listing, *, from_status: str, actor: User | None, reason: str = "") -> None:

@@ -27,10 +27,10 @@ def check_database() -> dict:
 def check_broker() -> dict:
     from config.celery import app
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if app.conf.task_always_eager:
         return {"ok": True, "mode": "in-process"}
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url=app.conf.broker_url) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": exc.__class__.__name__}
@@ -40,7 +40,7 @@ def check_broker() -> dict:
 def check_workers(timeout: float = 1.0) -> dict:
     from config.celery import app
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if app.conf.task_always_eager:
         return {"ok": True, "mode": "in-process", "count": 0}
     try:
         replies = app.control.ping(timeout=timeout) or []

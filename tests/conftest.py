@@ -18,6 +18,10 @@ def pytest_configure(config):
 
     # PBKDF2 at 1M rounds costs ~0.5 s a login on 2 cores; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in-process unless a test starts a real worker (tests/integration).
+    from config.celery import app
+
+    app.conf.task_always_eager = True
 
 
 def services_required() -> bool:
