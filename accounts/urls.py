@@ -1,19 +1,21 @@
-# Placeholder routes so base.html resolves; replaced by the accounts views.
-from django.http import HttpResponse
 from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
 
-
-def _todo(request, *args, **kwargs):
-    return HttpResponse("todo")
-
-
 urlpatterns = [
-    path("login/", _todo, name="login"),
-    path("logout/", _todo, name="logout"),
-    path("signup/", _todo, name="signup"),
-    path("profile/", _todo, name="profile"),
-    path("organisations/pending/", _todo, name="organisation-pending"),
-    path("invitations/<str:token>/", _todo, name="invitation-accept"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/done/", views.signup_done, name="signup-done"),
+    path("profile/", views.profile, name="profile"),
+    path("organisations/pending/", views.organisation_pending, name="organisation-pending"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
+    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation-edit"),
+    path("organisations/<int:pk>/decide/", views.organisation_decide, name="organisation-decide"),
+    path("organisations/<int:pk>/invitations/", views.invitation_create, name="invitation-create"),
+    path("organisations/<int:pk>/members/<int:membership_pk>/remove/", views.membership_remove,
+         name="membership-remove"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
 ]

@@ -1,15 +1,10 @@
-# Placeholder routes so base.html resolves; replaced by the portal views.
-from django.http import HttpResponse
 from django.urls import path
+
+from portal import views
 
 app_name = "portal"
 
-
-def _todo(request, *args, **kwargs):
-    return HttpResponse("todo")
-
-
 urlpatterns = [
-    path("", _todo, name="home"),
-    path("dashboard/", _todo, name="dashboard"),
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -53,7 +53,19 @@ def member(org: Organisation, role: str, *, is_admin: bool = False, **user_kwarg
     return user
 
 
+def ensure_taxonomy() -> None:
+    """Transactional tests flush every table, including the taxonomy the data migration
+    loaded; load it again from the migration itself."""
+    if not Field.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        importlib.import_module("catalog.migrations.0002_load_field_taxonomy").load(apps, None)
+
+
 def field(code: str = "ai") -> Field:
+    ensure_taxonomy()
     return Field.objects.get(code=code)
 
 

@@ -1,0 +1,1 @@
+"""REST API for accounts: token sign-in and organisations."""
