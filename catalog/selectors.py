@@ -107,9 +107,10 @@ def _search(qs: QuerySet, query: str) -> QuerySet:
 
         vector = SearchVector("search_text", config="simple")
         search = SearchQuery(" ".join(words), config="simple", search_type="plain")
+        # Match with @@ (ts_rank is never 0, even for rows that do not match), rank the rest.
         return (
-            qs.annotate(rank=SearchRank(vector, search))
-            .filter(rank__gt=0)
+            qs.annotate(search_vector=vector, rank=SearchRank(vector, search))
+            .filter(search_vector=search)
             .order_by("-rank", "-published_at", "-pk")
         )
     # Embedded SQLite: every token must occur as a whole token of the space-padded text.

@@ -1,17 +1,55 @@
-# Placeholder routes so base.html resolves; replaced by the catalog portal views.
-from django.http import HttpResponse
-from django.urls import path
+from django.urls import path, register_converter
+
+from catalog import views
+from catalog.enums import ListingKind
 
 app_name = "catalog"
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse("todo")
+class ListingKindConverter:
+    regex = "requirement|achievement"
+
+    def to_python(self, value: str) -> str:
+        return ListingKind(value)
+
+    def to_url(self, value) -> str:
+        return str(ListingKind(value).value)
+
+
+class TransitionConverter:
+    regex = "|".join(views.TRANSITIONS)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ListingKindConverter, "listing_kind")
+register_converter(TransitionConverter, "listing_action")
+
+
+def _listing_routes(kind: str) -> list:
+    prefix = f"{kind}s/"
+    kw = {"kind": kind}
+    return [
+        path(prefix, views.listing_list, kw, name=f"{kind}-list"),
+        path(f"{prefix}new/", views.listing_create, kw, name=f"{kind}-create"),
+        path(f"{prefix}<int:pk>/", views.listing_detail, kw, name=f"{kind}-detail"),
+        path(f"{prefix}<int:pk>/edit/", views.listing_edit, kw, name=f"{kind}-edit"),
+        path(f"{prefix}<int:pk>/brokers/", views.listing_assign_brokers, kw, name=f"{kind}-assign-brokers"),
+        path(f"{prefix}<int:pk>/<listing_action:action>/", views.listing_transition, kw, name=f"{kind}-transition"),
+    ]
 
 
 urlpatterns = [
-    path("requirements/", _todo, name="requirement-list"),
-    path("achievements/", _todo, name="achievement-list"),
-    path("screening/", _todo, name="screening"),
-    path("evaluations/", _todo, name="evaluation-list"),
+    *_listing_routes(ListingKind.REQUIREMENT),
+    *_listing_routes(ListingKind.ACHIEVEMENT),
+    path("achievements/<int:pk>/evaluation/", views.achievement_evaluation, name="achievement-evaluation"),
+    path("<listing_kind:kind>s/<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("screening/", views.screening, name="screening"),
+    path("evaluations/", views.evaluation_list, name="evaluation-list"),
+    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
 ]

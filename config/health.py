@@ -6,7 +6,6 @@ reported but does not fail the check, so a load balancer keeps the web up while 
 
 import time
 
-from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache

@@ -18,6 +18,9 @@ def pytest_configure(config):
 
     # PBKDF2 at 1M rounds costs ~0.5 s a login on 2 cores; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production (PostgreSQL) settings use WhiteNoise's manifest, which needs collectstatic.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # Tasks run in-process unless a test starts a real worker (tests/integration).
     from config.celery import app
 

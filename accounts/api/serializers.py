@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from accounts.models import Organisation
@@ -15,10 +16,13 @@ class StrictInputSerializer(serializers.Serializer):
     """Refuses keys it does not declare instead of silently dropping them, so that a client
     posting ``status`` or ``created_by`` learns at once that it cannot set them."""
 
+    # Sent along by HTML forms (the browsable API), never a field.
+    IGNORED_KEYS = frozenset({"csrfmiddlewaretoken"})
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(key) for key in data if key not in writable)
+            unknown = sorted(str(key) for key in data if key not in writable and key not in self.IGNORED_KEYS)
             if unknown:
                 raise serializers.ValidationError({key: [_("This field cannot be set.")] for key in unknown})
         return super().to_internal_value(data)
@@ -81,6 +85,15 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
         if not (roles.is_bureau or instance.pk in roles.org_ids or instance.pk in roles.pending_org_ids):
             data.pop("status_reason", None)
         return data
+
+
+class OrganisationOutputSchema(OpenApiSerializerExtension):
+    target_class = OrganisationOutputSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["required"] = [name for name in schema.get("required", []) if name != "status_reason"]
+        return schema
 
 
 class OrganisationUpdateInputSerializer(StrictInputModelSerializer):

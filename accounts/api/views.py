@@ -29,6 +29,7 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+@extend_schema(tags=["auth"])
 class TokenObtainView(APIView):
     """Exchange an email and a password for an API token (send it as ``Authorization: Token …``)."""
 
@@ -45,6 +46,7 @@ class TokenObtainView(APIView):
         return Response(TokenOutputSerializer({"token": token.key}).data)
 
 
+@extend_schema(tags=["organisations"])
 class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Organisations: approved ones are public; pending and rejected ones only to their own
     members and the bureau. Sign-up is a portal flow, so there is no create here."""

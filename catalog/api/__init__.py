@@ -1,0 +1,1 @@
+"""REST API for the catalog: taxonomy, requirements, achievements and expert evaluation."""
