@@ -51,3 +51,17 @@ def user_organisations(*, user) -> QuerySet:
     if not user.is_authenticated:
         return Organisation.objects.none()
     return Organisation.objects.filter(memberships__user=user).distinct()
+
+
+def membership_list_for_user(*, user) -> QuerySet:
+    """The signed-in user's own memberships (any organisation status)."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return user.memberships.select_related("organisation").order_by("organisation__name_zh", "role")
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    """An invitation by its secret token; the token itself is the credential."""
+    if not token or len(token) > 64:
+        return None
+    return Invitation.objects.select_related("organisation").filter(token=token).first()

@@ -105,7 +105,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:profile")
     elif request.method == "POST":
         return HttpResponse(status=405)
-    memberships = request.user.memberships.select_related("organisation").order_by("organisation__name_zh", "role")
+    memberships = selectors.membership_list_for_user(user=request.user)
     return render(request, "accounts/profile.html", {
         "memberships": memberships, "broker_form": broker_form,
     }, status=400 if broker_form is not None and broker_form.errors else 200)
@@ -194,7 +194,7 @@ def membership_remove(request: HttpRequest, pk: int, membership_pk: int) -> Http
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     # The token is the secret that grants access, so it is looked up directly, not per user.
-    invitation = Invitation.objects.select_related("organisation").filter(token=token).first()
+    invitation = selectors.invitation_get_by_token(token=token)
     if invitation is None:
         return render(request, "accounts/invitation_closed.html", {"invitation": None}, status=404)
     if not invitation.is_open:

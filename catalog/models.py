@@ -172,6 +172,13 @@ class Listing(TimeStampedModel):
             errors["valid_until"] = _("The end date must not be before the start date.")
         if self.ip_status in (IPStatus.APPLIED, IPStatus.GRANTED) and not self.patent_numbers.strip():
             errors["patent_numbers"] = _("Give the patent or application numbers.")
+        # TextField.max_length is only a form hint in Django; enforce it for the API and imports.
+        for model_field in self._meta.concrete_fields:
+            if isinstance(model_field, models.TextField) and model_field.max_length:
+                value = getattr(self, model_field.attname) or ""
+                if len(value) > model_field.max_length:
+                    errors[model_field.name] = _("At most %(max)d characters (this has %(n)d).") % {
+                        "max": model_field.max_length, "n": len(value)}
         if self.keywords and isinstance(self.keywords, list):
             self.keywords = [k.strip() for k in self.keywords if isinstance(k, str) and k.strip()]
         if errors:

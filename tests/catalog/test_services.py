@@ -183,3 +183,11 @@ def test_failed_evaluation_rejects_and_resubmission_restarts_it(world):
     assert ach.status == ListingStatus.SUBMITTED
     assert ach.evaluation_result == EvaluationResult.PENDING
     assert not ach.evaluations.exists()
+
+
+def test_oversized_text_is_refused_with_field_message(world):
+    with pytest.raises(ValidationError) as exc:
+        listing_create(actor=world.ent_a_member, kind="requirement", organisation=world.ent_a,
+                       data={**DATA, "description": "长" * 20001}, fields=[field("ai")])
+    assert "description" in exc.value.message_dict
+    assert not Requirement.objects.filter(title=DATA["title"]).exists()
