@@ -73,11 +73,16 @@ def _is_assigned_expert(roles: Roles, listing) -> bool:
     return listing.evaluations.filter(expert_id=roles.user_id).exists()
 
 
-def listing_access(user, listing) -> Access:
+def listing_access(user, listing, *, assigned: bool | None = None) -> Access:
+    """The user's access level to one listing. ``assigned`` (the user follows the listing as an
+    assigned broker or expert) may be given when the caller has read it in bulk for a page of
+    listings; otherwise it is looked up here."""
     roles = roles_for(user)
     if roles.is_bureau or listing.organisation_id in roles.org_ids:
         return Access.FULL
-    if _is_assigned_broker(roles, listing) or _is_assigned_expert(roles, listing):
+    if assigned is None:
+        assigned = _is_assigned_broker(roles, listing) or _is_assigned_expert(roles, listing)
+    if assigned:
         return Access.FULL
     if listing.status not in LIVE_STATUSES or listing.confidentiality == Confidentiality.RESTRICTED:
         return Access.NONE
