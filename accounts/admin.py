@@ -9,7 +9,9 @@ from accounts.models import BrokerProfile, Invitation, Membership, Organisation,
 class UserChangeAdminForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = "__all__"
+        # The fields of UserAdmin.fieldsets, listed so that a new model field is never editable by default.
+        fields = ("email", "password", "full_name", "phone", "preferred_language", "is_active", "is_staff",
+                  "is_superuser", "groups", "user_permissions", "last_login", "date_joined")
 
 
 class UserCreationAdminForm(AdminUserCreationForm):

@@ -30,7 +30,6 @@ from accounts.forms import (
 from accounts.models import BrokerProfile, Invitation, Organisation, User
 from accounts.rules import can_decide_organisations, can_manage_organisation, roles_for
 from common.errors import ApplicationError
-from common.errors import PermissionDenied as ServicePermissionDenied
 
 login_view = LoginView.as_view(
     template_name="accounts/login.html", authentication_form=EmailAuthenticationForm,
@@ -141,8 +140,6 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(actor=request.user, organisation=organisation, data=form.cleaned_data)
-        except ServicePermissionDenied:
-            raise PermissionDenied
         except (ApplicationError, ValidationError) as error:
             add_service_errors(form, error)
         else:
@@ -162,8 +159,6 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             invitation = services.invitation_create(actor=request.user, organisation=organisation,
                                                     **form.cleaned_data)
-        except ServicePermissionDenied:
-            raise PermissionDenied
         except (ApplicationError, ValidationError) as error:
             add_service_errors(form, error, code_map={"already_member": "email", "bad_role": "role"})
         else:
@@ -181,8 +176,6 @@ def membership_remove(request: HttpRequest, pk: int, membership_pk: int) -> Http
     )
     try:
         services.membership_remove(actor=request.user, membership=membership)
-    except ServicePermissionDenied:
-        raise PermissionDenied
     except ApplicationError as error:
         messages.error(request, str(error.message))
     else:
@@ -208,8 +201,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=request.user)
-            except ServicePermissionDenied:
-                raise PermissionDenied
             except ApplicationError as error:
                 messages.error(request, str(error.message))
                 return redirect("accounts:invitation-accept", token=token)
@@ -265,8 +256,6 @@ def organisation_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, organisation=organisation,
                 approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"],
             )
-        except ServicePermissionDenied:
-            raise PermissionDenied
         except ApplicationError as error:
             error_message = str(error.message)
     if _is_htmx(request):

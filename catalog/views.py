@@ -47,7 +47,6 @@ from catalog.selectors import (
     screening_queue,
 )
 from common.errors import ApplicationError
-from common.errors import PermissionDenied as ServicePermissionDenied
 
 PAGE_SIZE = 20
 MODE_LABELS = dict(CooperationMode.choices)
@@ -238,8 +237,6 @@ def listing_create(request: HttpRequest, *, kind: str) -> HttpResponse:
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
-            except ServicePermissionDenied as error:
-                raise Forbidden(str(error.message))
             except ApplicationError as error:
                 form.add_error(None, str(error.message))
             else:
@@ -276,8 +273,6 @@ def listing_edit(request: HttpRequest, *, kind: str, pk: int) -> HttpResponse:
                         services.listing_submit(actor=request.user, listing=updated)
             except ValidationError as error:
                 form.add_service_errors(error)
-            except ServicePermissionDenied as error:
-                raise Forbidden(str(error.message))
             except ApplicationError as error:
                 form.add_error(None, str(error.message))
             else:
@@ -312,8 +307,6 @@ def listing_transition(request: HttpRequest, *, kind: str, pk: int, action: str)
             services.listing_withdraw(actor=actor, listing=listing, reason=request.POST.get("reason", "")[:1000])
         else:
             raise Http404("Unknown action.")
-    except ServicePermissionDenied as error:
-        raise Forbidden(str(error.message))
     except (ApplicationError, ValidationError) as error:
         messages.error(request, _error_text(error))
     else:
@@ -334,8 +327,6 @@ def listing_assign_brokers(request: HttpRequest, *, kind: str, pk: int) -> HttpR
         try:
             services.listing_assign_brokers(actor=request.user, listing=listing,
                                             brokers=list(form.cleaned_data["brokers"]))
-        except ServicePermissionDenied as error:
-            raise Forbidden(str(error.message))
         except (ApplicationError, ValidationError) as error:
             messages.error(request, _error_text(error))
         else:
@@ -355,8 +346,6 @@ def attachment_upload(request: HttpRequest, *, kind: str, pk: int) -> HttpRespon
     else:
         try:
             services.attachment_add(actor=request.user, listing=listing, upload=upload)
-        except ServicePermissionDenied as error:
-            raise Forbidden(str(error.message))
         except (ApplicationError, ValidationError) as error:
             messages.error(request, _error_text(error))
         else:
@@ -430,8 +419,6 @@ def achievement_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect(_url(ListingKind.ACHIEVEMENT, "detail", pk=pk))
             else:
                 messages.error(request, _("Unknown action."))
-        except ServicePermissionDenied as error:
-            raise Forbidden(str(error.message))
         except (ApplicationError, ValidationError) as error:
             (assign_form if action == "assign" else decide_form).add_error(None, _error_text(error))
     submitted = [e for e in evaluations if e.status == EvaluationStatus.SUBMITTED and e.total is not None]
@@ -471,8 +458,6 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.evaluation_submit(actor=request.user, evaluation=evaluation, **form.cleaned_data)
-            except ServicePermissionDenied as error:
-                raise Forbidden(str(error.message))
             except ValidationError as error:
                 for key, msgs in getattr(error, "message_dict", {"__all__": error.messages}).items():
                     form.add_error(key if key in form.fields else None, msgs)

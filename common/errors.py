@@ -1,7 +1,12 @@
-"""The one application error type. Services raise it for a refused action (an illegal
-transition, a missing permission); views turn it into a message, the API into a 400/403."""
+"""The application's error types. Services raise ``ApplicationError`` for a refused action
+(an illegal transition, a missing precondition): views show it as a message, the API as a 400.
+``PermissionDenied`` is a Django ``PermissionDenied`` carrying our message and code, so a view
+that lets it propagate answers 403 without catching it, and ``except ApplicationError`` in a
+view never swallows a permission refusal."""
 
 from typing import Any
+
+from django.core import exceptions as django_exceptions
 
 
 class ApplicationError(Exception):
@@ -13,6 +18,10 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
-class PermissionDenied(ApplicationError):
+class PermissionDenied(django_exceptions.PermissionDenied):
     def __init__(self, message: Any, *, code: str = "permission_denied", extra: dict | None = None):
-        super().__init__(message, code=code, status=403, extra=extra)
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+        self.status = 403
+        self.extra = extra or {}

@@ -130,7 +130,7 @@ def test_withdraw_removes_listing_from_public_lists(world):
     listing_withdraw(actor=world.ent_a_member, listing=world.req_public, reason="已解决")
     titles = [r.title for r in listing_list_for_user(kind="requirement", user=AnonymousUser())]
     assert "公开需求：锂电池回收" not in titles
-    with pytest.raises(ApplicationError):
+    with pytest.raises(PermissionDenied):  # already closed
         listing_withdraw(actor=world.ent_a_member, listing=world.req_public)
 
 
