@@ -4,7 +4,7 @@ object) and only counts organisations the bureau has approved."""
 
 from dataclasses import dataclass, field
 
-from accounts.enums import OrganisationKind, OrganisationStatus, Role
+from accounts.enums import ROLES_BY_KIND, OrganisationKind, OrganisationStatus, Role
 from accounts.models import Membership, Organisation
 
 
@@ -108,14 +108,5 @@ def can_decide_organisations(user) -> bool:
     return roles_for(user).is_bureau
 
 
-def can_view_organisation(user, organisation: Organisation) -> bool:
-    roles = roles_for(user)
-    if organisation.status == OrganisationStatus.APPROVED:
-        return True
-    return roles.is_bureau or organisation.pk in roles.org_ids or organisation.pk in roles.pending_org_ids
-
-
 def organisation_kind_allows_role(kind: str, role: str) -> bool:
-    from accounts.enums import ROLES_BY_KIND
-
     return role in ROLES_BY_KIND.get(OrganisationKind(kind), set())

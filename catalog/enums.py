@@ -74,11 +74,3 @@ class EvaluationStatus(models.TextChoices):
 
 
 TRL_CHOICES = [(i, format_lazy("{} {}", _("TRL"), i)) for i in range(1, 10)]
-
-# Evaluation criteria, each scored 1–10 by an expert.
-EVALUATION_CRITERIA = (
-    ("novelty", _("Novelty")),
-    ("maturity", _("Maturity")),
-    ("market", _("Market potential")),
-    ("team", _("Team")),
-)

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.rules import Roles, roles_for
-from catalog.enums import LIVE_STATUSES, Confidentiality, EvaluationStatus, ListingKind, ListingStatus
+from catalog.enums import LIVE_STATUSES, Confidentiality, ListingKind, ListingStatus
 from catalog.models import Achievement, ExpertEvaluation, Field, FieldCluster, Requirement
 from catalog.search import query_tokens
 
@@ -68,11 +68,9 @@ def listing_list_for_user(*, kind: str, user, filters: ListingFilters | None = N
     trl_field = "trl" if model is Achievement else "trl_min"
     if filters.mine:
         qs = qs.filter(organisation_id__in=list(roles.org_ids))
-        if filters.status:
-            qs = qs.filter(status=filters.status)
-    elif filters.status:
+    if filters.status:
         qs = qs.filter(status=filters.status)
-    else:
+    elif not filters.mine:
         qs = qs.filter(status__in=LIVE_STATUSES)
     if filters.fields:
         qs = qs.filter(pk__in=model.fields.through.objects.filter(field__code__in=filters.fields).values(
@@ -153,12 +151,6 @@ def evaluation_get_for_user(*, user, pk: int) -> ExpertEvaluation:
         return evaluation_list_for_user(user=user).get(pk=pk)
     except (ExpertEvaluation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such evaluation.") from None
-
-
-def evaluation_open_count(*, user) -> int:
-    return evaluation_list_for_user(user=user).filter(
-        expert_id=user.pk, status=EvaluationStatus.ASSIGNED
-    ).count() if user.is_authenticated else 0
 
 
 def taxonomy() -> QuerySet:

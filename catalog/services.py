@@ -90,13 +90,21 @@ def _set_fields(listing: Listing, field_objs: list[Field] | None) -> None:
         listing.fields.set(field_objs)
 
 
-def _validate_fields(field_objs: list[Field] | None, *, required: bool) -> None:
-    if field_objs is None:
-        return
-    if required and not field_objs:
-        raise ValidationError({"fields": _("Choose at least one field.")})
-    if len(field_objs) > 5:
-        raise ValidationError({"fields": _("Choose at most 5 fields.")})
+def _full_clean(listing: Listing, field_objs: list[Field] | None) -> None:
+    """Validate the listing and its taxonomy fields together, so that every error is reported
+    at once (``field_objs`` None means the fields are not being changed)."""
+    errors: dict[str, list] = {}
+    if field_objs is not None and not field_objs:
+        errors["fields"] = [_("Choose at least one field.")]
+    elif field_objs is not None and len(field_objs) > 5:
+        errors["fields"] = [_("Choose at most 5 fields.")]
+    try:
+        listing.full_clean()
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -121,8 +129,7 @@ def listing_create(*, actor: User, kind: str, organisation: Organisation, data: 
     if not listing.contact_email and not listing.contact_name:
         listing.contact_name = actor.full_name
         listing.contact_email = actor.email
-    _validate_fields(fields, required=True)
-    listing.full_clean()
+    _full_clean(listing, fields)
     listing.search_text = listing_search_text(listing, fields)
     listing.save()
     _set_fields(listing, fields)
@@ -146,8 +153,7 @@ def listing_update(*, actor: User, listing: Listing, data: dict, fields: list[Fi
         raise ApplicationError(_("These fields cannot be set: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     for key, value in data.items():
         setattr(listing, key, value)
-    _validate_fields(fields, required=True)
-    listing.full_clean()
+    _full_clean(listing, fields)
     field_objs = fields if fields is not None else list(listing.fields.all())
     listing.search_text = listing_search_text(listing, field_objs)
     listing.save(update_fields=[*data.keys(), "search_text", "updated_at"])
