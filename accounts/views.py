@@ -25,11 +25,11 @@ from accounts.forms import (
     InvitationForm,
     OrganisationForm,
     SignupForm,
-    add_service_errors,
 )
 from accounts.models import BrokerProfile, Invitation, Organisation, User
 from accounts.rules import can_decide_organisations, can_manage_organisation, roles_for
 from common.errors import ApplicationError
+from common.forms import add_service_errors
 
 login_view = LoginView.as_view(
     template_name="accounts/login.html", authentication_form=EmailAuthenticationForm,

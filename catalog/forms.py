@@ -114,15 +114,6 @@ class ListingForm(forms.ModelForm):
     def field_objects(self) -> list[Field]:
         return list(Field.objects.filter(pk__in=self.cleaned_data.get("fields") or []))
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Map a service's ValidationError onto the form: known keys to fields, the rest on top."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for key, messages in error.message_dict.items():
-            self.add_error(key if key in self.fields else None, messages)
-
-
 def listing_form_class(kind: str, *, bureau: bool) -> type[ListingForm]:
     names = listing_model_fields(kind, bureau=bureau)
     widgets = {name: DateInput() for name in names if name in DATE_FIELDS}

@@ -47,6 +47,7 @@ from catalog.selectors import (
     screening_queue,
 )
 from common.errors import ApplicationError
+from common.forms import add_service_errors
 
 PAGE_SIZE = 20
 MODE_LABELS = dict(CooperationMode.choices)
@@ -235,10 +236,8 @@ def listing_create(request: HttpRequest, *, kind: str) -> HttpResponse:
                     actor=request.user, kind=kind, organisation=Organisation.objects.get(pk=org_id),
                     data=form.listing_data(), fields=form.field_objects(), submit="submit" in request.POST,
                 )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            except ApplicationError as error:
-                form.add_error(None, str(error.message))
+            except (ApplicationError, ValidationError) as error:
+                add_service_errors(form, error)
             else:
                 if listing.status == ListingStatus.SUBMITTED:
                     messages.success(request, _("The listing was saved and submitted for screening."))
@@ -271,10 +270,8 @@ def listing_edit(request: HttpRequest, *, kind: str, pk: int) -> HttpResponse:
                                                       data=form.listing_data(), fields=form.field_objects())
                     if submit:
                         services.listing_submit(actor=request.user, listing=updated)
-            except ValidationError as error:
-                form.add_service_errors(error)
-            except ApplicationError as error:
-                form.add_error(None, str(error.message))
+            except (ApplicationError, ValidationError) as error:
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The listing was saved and submitted for screening.") if submit
                                  else _("The listing was saved."))
@@ -458,11 +455,8 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.evaluation_submit(actor=request.user, evaluation=evaluation, **form.cleaned_data)
-            except ValidationError as error:
-                for key, msgs in getattr(error, "message_dict", {"__all__": error.messages}).items():
-                    form.add_error(key if key in form.fields else None, msgs)
-            except ApplicationError as error:
-                form.add_error(None, str(error.message))
+            except (ApplicationError, ValidationError) as error:
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Your scores were saved."))
                 return redirect("catalog:evaluation-detail", pk=pk)
