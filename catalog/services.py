@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.enums import Role
 from accounts.models import Membership, Organisation, User
 from accounts.rules import roles_for
-from catalog import rules
+from catalog import rules, signals
 from catalog.enums import (
     CLOSED_STATUSES,
     EvaluationResult,
@@ -81,6 +81,13 @@ def _log(listing: Listing, *, from_status: str, actor: User | None, reason: str 
     )
 
 
+def _announce(listing: Listing, *, content_changed: bool) -> None:
+    kind, pk, status = listing.KIND, listing.pk, listing.status
+    transaction.on_commit(lambda: signals.listing_changed.send(
+        sender=type(listing), kind=kind, listing_id=pk, status=status, content_changed=content_changed,
+    ))
+
+
 def _lock(listing: Listing) -> Listing:
     return type(listing).objects.select_for_update().get(pk=listing.pk)
 
@@ -134,6 +141,7 @@ def listing_create(*, actor: User, kind: str, organisation: Organisation, data: 
     listing.save()
     _set_fields(listing, fields)
     _log(listing, from_status="", actor=actor, reason="created")
+    _announce(listing, content_changed=True)
     if submit:
         listing_submit(actor=actor, listing=listing)
         listing.refresh_from_db()
@@ -158,6 +166,7 @@ def listing_update(*, actor: User, listing: Listing, data: dict, fields: list[Fi
     listing.search_text = listing_search_text(listing, field_objs)
     listing.save(update_fields=[*data.keys(), "search_text", "updated_at"])
     _set_fields(listing, fields)
+    _announce(listing, content_changed=True)
     return listing
 
 
@@ -185,6 +194,7 @@ def _transition(*, actor: User, listing: Listing, allowed_from: Iterable[str], t
     listing.status = to
     listing.save(update_fields=["status", *extra_fields, "updated_at"])
     _log(listing, from_status=previous, actor=actor, reason=reason)
+    _announce(listing, content_changed=False)
     return listing
 
 
