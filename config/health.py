@@ -49,6 +49,15 @@ def check_workers(timeout: float = 1.0) -> dict:
     return {"ok": bool(names), "count": len(names), "workers": names}
 
 
+def check_encoder() -> dict:
+    """Whether the configured encoder's package or files are installed (weights are not loaded
+    here: the web answers health checks in milliseconds)."""
+    from matchmaking.encoder import check_encoder as check
+
+    ok, message = check()
+    return {"ok": ok, "message": message}
+
+
 @never_cache
 @require_GET
 def health(request):
@@ -57,5 +66,8 @@ def health(request):
     workers = check_workers() if broker.get("ok") else {"ok": False, "count": 0, "error": "no broker"}
     healthy = database["ok"] and broker["ok"]
     status = "ok" if healthy and workers["ok"] else ("degraded" if healthy else "down")
-    payload = {"status": status, "database": database, "broker": broker, "workers": workers}
+    encoder = check_encoder()
+    if not encoder["ok"] and status == "ok":
+        status = "degraded"  # pages and the API work; matching and semantic search do not
+    payload = {"status": status, "database": database, "broker": broker, "workers": workers, "encoder": encoder}
     return JsonResponse(payload, status=200 if healthy else 503)

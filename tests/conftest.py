@@ -3,6 +3,7 @@ not see, so permission tests always run against data that has to stay hidden."""
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,16 @@ def pytest_configure(config):
     # Production (PostgreSQL) settings use WhiteNoise's manifest, which needs collectstatic.
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    # Publishing a listing would load the encoder in every test that publishes; the matching
+    # tests turn incremental matching back on where they exercise it.
+    settings.TECHDOCK_INCREMENTAL_MATCHING = False
+    # Index files of the test databases stay out of the project's var/ (workers inherit the env).
+    import tempfile
+
+    var_dir = tempfile.mkdtemp(prefix="techdock-test-var-")
+    settings.VAR_DIR = Path(var_dir)
+    os.environ["TECHDOCK_VAR_DIR"] = var_dir
+    os.environ["TECHDOCK_INCREMENTAL_MATCHING"] = "0"
     # Tasks run in-process unless a test starts a real worker (tests/integration).
     from config.celery import app
 

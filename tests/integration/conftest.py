@@ -46,9 +46,10 @@ def _require_services() -> None:
 
 
 class WorkerProcess:
-    def __init__(self, env: dict, log_path: Path):
+    def __init__(self, env: dict, log_path: Path, name: str = "pytest"):
         self.env = env
         self.log_path = log_path
+        self.name = f"{name}-{os.getpid()}"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
@@ -58,14 +59,15 @@ class WorkerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,embeddings,matching",
              "--concurrency", "1", "--pool", "prefork", "--without-gossip", "--without-mingle",
-             "--loglevel", "INFO", "-n", f"pytest-{os.getpid()}@%h"],
+             "--loglevel", "INFO", "-n", f"{self.name}@%h"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited early; log: {self.log_path.read_text()[-3000:]}")
-            if app.control.ping(timeout=0.5):
+            replies = app.control.ping(timeout=0.5) or []
+            if any(name.startswith(f"{self.name}@") for reply in replies for name in reply):
                 return
         raise RuntimeError(f"worker did not answer within {timeout}s; log: {self.log_path.read_text()[-3000:]}")
 
@@ -93,6 +95,7 @@ def celery_worker_process(transactional_db, tmp_path):
     env["CELERY_TASK_ALWAYS_EAGER"] = "0"
     app.control.purge()
     worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker.second = lambda: WorkerProcess(env, tmp_path / "worker2.log", name="pytest-second")
     app.conf.task_always_eager = False
     try:
         worker.start()
