@@ -1,0 +1,227 @@
+"""Serializers of the pre-docking API.
+
+Input serializers only parse (unknown keys are refused); ``matchmaking.services`` validates
+the run parameters. Output serializers render the two listings of a suggestion and each search
+hit with the catalog's listing serializers, so a listing shows exactly the keys that
+``catalog.rules.fields_for`` allows its reader, and flags with their messages only (a budget
+flag's figures are redacted by ``matchmaking.selectors.explanation_for``), never their raw
+parameters."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import StrictInputSerializer
+from catalog.api.serializers import (
+    AchievementOutputSerializer,
+    ListingAccessCache,
+    ListingKindField,
+    RequirementOutputSerializer,
+)
+from catalog.enums import ListingKind
+from catalog.rules import Access
+from matchmaking.models import PreDockingRun, RunStage, RunStatus, RunTrigger, Suggestion, SuggestionStatus
+
+MAX_SCOPE_IDS = 20000
+SEARCH_MAX_LIMIT = 50
+
+OUTPUT_SERIALIZERS = {ListingKind.REQUIREMENT: RequirementOutputSerializer,
+                      ListingKind.ACHIEVEMENT: AchievementOutputSerializer}
+
+
+def prime_listing_access(context: dict, *, user, listings) -> None:
+    """Read the access of many listings up front (``ListingAccessCache``: at most one query per
+    kind) and leave it where the catalog's output serializers look for it, so that rendering a
+    page of suggestions or hits costs no query per listing."""
+    by_kind: dict[str, list[int]] = {}
+    for listing in listings:
+        by_kind.setdefault(listing.KIND, []).append(listing.pk)
+    for kind, ids in by_kind.items():
+        context[f"_listing_access_{kind}"] = ListingAccessCache(user=user, kind=kind, listing_ids=ids)
+
+
+def render_listing(listing, context: dict) -> dict:
+    return OUTPUT_SERIALIZERS[listing.KIND](listing, context=context).data
+
+
+LISTING_SCHEMA = PolymorphicProxySerializer(
+    component_name="SuggestedListing",
+    serializers={ListingKind.REQUIREMENT.value: RequirementOutputSerializer,
+                 ListingKind.ACHIEVEMENT.value: AchievementOutputSerializer},
+    resource_type_field_name="kind",
+)
+
+
+def _choice_field(choices, component_name: str):
+    """A read-only choice field with its own schema component: "status" is also the name of
+    listing, organisation and evaluation fields, and generated enum names would collide."""
+
+    @extend_schema_field({"type": "string", "enum": [value for value, _label in choices]},
+                         component_name=component_name)
+    class Field(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices, read_only=True, **kwargs)
+
+    Field.__name__ = component_name.removesuffix("Enum") + "Field"
+    return Field
+
+
+RunStatusField = _choice_field(RunStatus.choices, "RunStatusEnum")
+RunStageField = _choice_field(RunStage.choices, "RunStageEnum")
+RunTriggerField = _choice_field(RunTrigger.choices, "RunTriggerEnum")
+SuggestionStatusField = _choice_field(SuggestionStatus.choices, "SuggestionStatusEnum")
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+class RunStartInputSerializer(StrictInputSerializer):
+    params = serializers.DictField(
+        required=False, default=dict,
+        help_text=_("Run parameters (k_requirement, min_per_achievement, pool, cap, min_score, fusion, "
+                    "weight_dense, weight_lexical, weight_structured, lexical_retrieval); omitted ones take "
+                    "their defaults, unknown ones are refused."),
+    )
+    label = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    requirement_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=MAX_SCOPE_IDS,
+        help_text=_("Only these requirements (among the published ones); all of them when omitted."),
+    )
+    achievement_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=MAX_SCOPE_IDS,
+        help_text=_("Only these achievements (among the published ones); all of them when omitted."),
+    )
+
+
+class RunOutputSerializer(serializers.ModelSerializer):
+    status = RunStatusField()
+    stage = RunStageField()
+    trigger = RunTriggerField()
+    progress = serializers.IntegerField(read_only=True, min_value=0, max_value=100,
+                                        help_text=_("Percent done over all stages."))
+    is_active = serializers.BooleanField(read_only=True)
+    started_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PreDockingRun
+        fields = [
+            "id", "scope_key", "label", "trigger", "status", "stage", "progress", "is_active", "chunks_total",
+            "chunks_done", "counts", "params", "model_name", "index_checksum", "started_by", "started_by_name",
+            "created_at", "started_at", "finished_at", "error",
+        ]
+        read_only_fields = fields
+
+    def get_started_by_name(self, run) -> str:
+        return run.started_by.get_full_name() if run.started_by else ""
+
+
+class RunDetailOutputSerializer(RunOutputSerializer):
+    """A run with its report and the exact listings it covered."""
+
+    class Meta(RunOutputSerializer.Meta):
+        fields = [*RunOutputSerializer.Meta.fields, "report", "requirement_ids", "achievement_ids"]
+        read_only_fields = fields
+
+
+# --- suggestions -----------------------------------------------------------------------------
+
+class SuggestionFilterSerializer(serializers.Serializer):
+    run = serializers.IntegerField(required=False, min_value=1, help_text=_("Run id."))
+    requirement = serializers.IntegerField(required=False, min_value=1, help_text=_("Requirement id."))
+    achievement = serializers.IntegerField(required=False, min_value=1, help_text=_("Achievement id."))
+    low_confidence = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class FlagOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    blocking = serializers.BooleanField()
+    message = serializers.CharField(help_text=_("In the reader's language; budget figures only for readers "
+                                                "with full access to both listings."))
+
+
+class ExplanationOutputSerializer(serializers.Serializer):
+    method = serializers.CharField(help_text=_("lexical: the sentences share terms; semantic: closest in meaning."))
+    requirement_sentence = serializers.CharField()
+    achievement_sentence = serializers.CharField()
+    shared_terms = serializers.ListField(child=serializers.CharField())
+    shared_fields = serializers.ListField(child=serializers.CharField(), help_text=_("Field names."))
+
+
+class SuggestionOutputSerializer(serializers.ModelSerializer):
+    """``context["explanations"]`` maps suggestion ids to ``selectors.explanation_for``."""
+
+    status = SuggestionStatusField()
+    components = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
+    requirement = serializers.SerializerMethodField()
+    achievement = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id", "run", "status", "score", "dense", "lexical", "structured", "components", "flags",
+            "explanation", "low_confidence", "via_coverage", "requirement_rank", "achievement_rank",
+            "requirement", "achievement", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _explanation(self, suggestion) -> dict:
+        return self.context["explanations"][suggestion.pk]
+
+    @extend_schema_field(serializers.DictField(child=serializers.FloatField()))
+    def get_components(self, suggestion) -> dict:
+        # The budget component is the ratio of the two budgets: with one's own budget it gives
+        # away the other side's, so it is shown only to whom the figures are (as in
+        # matchmaking.rules.reveals_budget: full access to both listings), read from the cache.
+        components = dict(suggestion.components or {})
+        if "budget" in components and not all(
+            self.context[f"_listing_access_{listing.KIND}"].access(listing) == Access.FULL
+            for listing in (suggestion.requirement, suggestion.achievement)
+        ):
+            components.pop("budget")
+        return components
+
+    @extend_schema_field(FlagOutputSerializer(many=True))
+    def get_flags(self, suggestion) -> list:
+        return self._explanation(suggestion)["flags"]
+
+    @extend_schema_field(ExplanationOutputSerializer)
+    def get_explanation(self, suggestion) -> dict:
+        return {key: value for key, value in self._explanation(suggestion).items() if key != "flags"}
+
+    @extend_schema_field(RequirementOutputSerializer)
+    def get_requirement(self, suggestion) -> dict:
+        return render_listing(suggestion.requirement, self.context)
+
+    @extend_schema_field(AchievementOutputSerializer)
+    def get_achievement(self, suggestion) -> dict:
+        return render_listing(suggestion.achievement, self.context)
+
+
+# --- search ----------------------------------------------------------------------------------
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=500, help_text=_("Free text in Chinese or English."))
+    kind = ListingKindField(required=False, help_text=_("Only requirements or only achievements."))
+    limit = serializers.IntegerField(required=False, default=20, min_value=1, max_value=SEARCH_MAX_LIMIT)
+
+
+class SearchHitOutputSerializer(serializers.Serializer):
+    kind = ListingKindField()
+    id = serializers.IntegerField(source="listing.pk")
+    title = serializers.CharField(source="listing.title")
+    score = serializers.FloatField(help_text=_("Fused relevance, 0 to 1."))
+    dense = serializers.FloatField(help_text=_("Cosine similarity of the embeddings (0 without semantic search)."))
+    lexical = serializers.FloatField(help_text=_("BM25 keyword score."))
+    listing = serializers.SerializerMethodField()
+
+    @extend_schema_field(LISTING_SCHEMA)
+    def get_listing(self, hit) -> dict:
+        return render_listing(hit.listing, self.context)
+
+
+class SearchOutputSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    semantic = serializers.BooleanField(help_text=_("False when the encoder is unavailable: keyword ranking only."))
+    message = serializers.CharField(allow_blank=True)
+    results = SearchHitOutputSerializer(many=True)
