@@ -27,6 +27,7 @@ install-dev: $(VENV)/.dev
 demo: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py seed_demo --scale $(SCALE)
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py run_predocking
 	@echo "TechDock is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops it; the logins are printed above)"
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
