@@ -210,7 +210,7 @@ CELERY_BEAT_SCHEDULE = {
 TECHDOCK_ENCODER = os.environ.get("TECHDOCK_ENCODER", "e5-torch")
 TECHDOCK_ENCODER_THREADS = int(os.environ["TECHDOCK_ENCODER_THREADS"]) if os.environ.get(
     "TECHDOCK_ENCODER_THREADS") else None
-TECHDOCK_ENCODER_MAX_TOKENS = int(os.environ.get("TECHDOCK_ENCODER_MAX_TOKENS", "256"))
+TECHDOCK_ENCODER_MAX_TOKENS = int(os.environ.get("TECHDOCK_ENCODER_MAX_TOKENS", "128"))
 TECHDOCK_ENCODER_BATCH = int(os.environ.get("TECHDOCK_ENCODER_BATCH", "32"))
 # Publishing a listing matches it at once (a task on the matching queue).
 TECHDOCK_INCREMENTAL_MATCHING = env_bool("TECHDOCK_INCREMENTAL_MATCHING", True)

@@ -63,8 +63,14 @@ class Encoder:
     dim: int
 
     def __init__(self) -> None:
-        self.max_tokens = int(_setting("TECHDOCK_ENCODER_MAX_TOKENS", 256))
+        self.max_tokens = int(_setting("TECHDOCK_ENCODER_MAX_TOKENS", 128))
         self.batch_size = int(_setting("TECHDOCK_ENCODER_BATCH", 32))
+
+    @property
+    def key(self) -> str:
+        """What is stored with every vector: the encoder and its token cap. Changing either
+        gives a new key, and every listing is re-embedded in the background."""
+        return f"{self.name}@{self.max_tokens}"
 
     def encode(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
         """float32 (n, dim), rows L2-normalised, order as given; the tuned pipeline."""

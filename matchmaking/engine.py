@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from matchmaking.compat import Compatibility, ListingAttrs, compatibility
-from matchmaking.index import VectorIndex
+from matchmaking.index import HNSW_THRESHOLD, VectorIndex
 from matchmaking.lexical import BM25
 
 REQUIREMENT = "requirement"
@@ -165,6 +165,10 @@ class Engine:
         """One index per language of the side. A multilingual encoder still ranks same-language
         texts closer than translations, so each query draws its dense pool from every language
         separately; the per-language calibration then ranks them fairly."""
+        if method == "auto":
+            # Batched two-way search: exact up to 50k vectors, IVF above (BENCHMARKS.md §2:
+            # 100k × 100k in 39 s at recall@10 0.997, exact would take ~98 s).
+            method = "ivf" if len(side) > HNSW_THRESHOLD else "flat"
         languages = sorted(set(side.langs.tolist())) or [""]
         if len(languages) == 1:
             return [VectorIndex.build(np.arange(len(side)), side.vectors, method=method)]

@@ -68,7 +68,10 @@ class VectorIndex:
             quantizer = faiss.IndexFlatIP(dim)
             base = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             if len(ids):
-                base.train(vectors)
+                # k-means on a sample (FAISS's own guidance: 30–256 points per cell) is as good
+                # as on everything and many times faster at 100k+ vectors.
+                sample = np.random.default_rng(0).choice(len(ids), min(len(ids), 64 * nlist), replace=False)
+                base.train(vectors[np.sort(sample)])
             base.nprobe = min(IVF_NPROBE, nlist)
             index = faiss.IndexIDMap(base)
         else:

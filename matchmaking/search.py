@@ -80,7 +80,7 @@ def _encode(query: str):
 
     try:
         encoder = get_encoder()
-        return encoder.encode([query], kind="query")[0], encoder.name, ""
+        return encoder.encode([query], kind="query")[0], encoder.key, ""
     except EncoderUnavailable as exc:
         logger.error("semantic search unavailable: %s", exc)
         return None, "", str(exc)

@@ -53,9 +53,20 @@ SCOPE_INCREMENTAL = "incremental"
 
 
 def encoder_name() -> str:
+    """The key of the configured encoder (name and token cap), stored with every vector."""
     from matchmaking.encoder import get_encoder
 
-    return get_encoder().name
+    return get_encoder().key
+
+
+def _encoder(key: str | None = None):
+    """The configured encoder; refuses work meant for vectors of another encoder or cap."""
+    from matchmaking.encoder import EncoderUnavailable, get_encoder
+
+    encoder = get_encoder()
+    if key and encoder.key != key:
+        raise EncoderUnavailable(f"this work needs encoder {key}, but this process runs {encoder.key}")
+    return encoder
 
 
 # --- which listings take part ----------------------------------------------------------------
@@ -76,21 +87,19 @@ def _load_listings(kind: str, ids) -> dict:
 
 def embed_listings(kind: str, ids, *, model: str | None = None) -> int:
     """Embed the listings whose canonical text or encoder changed; return how many were embedded."""
-    from matchmaking.encoder import get_encoder
-
-    encoder = get_encoder(model)
+    encoder = _encoder(model)
     listings = _load_listings(kind, ids)
     texts = {pk: canonical_text(listing, listing.fields.all()) for pk, listing in listings.items()}
     hashes = {pk: content_hash(text) for pk, text in texts.items()}
     current = dict(ListingEmbedding.objects.filter(
-        kind=kind, listing_id__in=list(texts), model_name=encoder.name
+        kind=kind, listing_id__in=list(texts), model_name=encoder.key
     ).values_list("listing_id", "content_hash"))
     stale = [pk for pk in sorted(texts) if current.get(pk) != hashes[pk]]
     if not stale:
         return 0
     vectors = encoder.encode([texts[pk] for pk in stale], kind=ENCODE_AS[kind])
     ListingEmbedding.objects.bulk_create(
-        [ListingEmbedding(kind=kind, listing_id=pk, model_name=encoder.name, content_hash=hashes[pk],
+        [ListingEmbedding(kind=kind, listing_id=pk, model_name=encoder.key, content_hash=hashes[pk],
                           dim=vectors.shape[1], vector=vectors[i].astype("<f4").tobytes())
          for i, pk in enumerate(stale)],
         update_conflicts=True, unique_fields=["kind", "listing_id", "model_name"],
@@ -158,9 +167,7 @@ def sync_index(kind: str, *, model: str | None = None, force: bool = False) -> i
 
 
 def _dim(model: str) -> int:
-    from matchmaking.encoder import get_encoder
-
-    return get_encoder(model).dim
+    return _encoder(model).dim
 
 
 def index_drift(kind: str, *, model: str | None = None) -> dict:
@@ -310,9 +317,7 @@ def chunk_process(chunk_id: int, *, worker: str = "") -> bool:
     run = chunk.run
     if chunk.stage == RunStage.EMBEDDING:
         model = run.model_name
-        from matchmaking.encoder import get_encoder
-
-        encoder = get_encoder(model)
+        encoder = _encoder(model)
         listings = _load_listings(chunk.kind, chunk.item_ids)
         texts = {pk: canonical_text(listing, listing.fields.all()) for pk, listing in listings.items()}
         ordered = sorted(texts)
@@ -587,9 +592,7 @@ def _explanations(cands) -> dict:
 def _semantic_sentences(keys, texts, out, per_side: int = 6) -> None:
     """Where the two sides share no word (typically Chinese against English), the sentence pair
     with the closest embeddings is quoted instead."""
-    from matchmaking.encoder import get_encoder
-
-    encoder = get_encoder()
+    encoder = _encoder()
     sentences = {}
     for r, a in keys:
         for side, pk in (("r", r), ("a", a)):

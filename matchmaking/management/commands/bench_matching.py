@@ -132,8 +132,9 @@ class Command(BaseCommand):
         dim = opts["dim"]
         centres = rng.normal(0, 1, (max(50, opts["achievements"] // 50), dim)).astype(np.float32)
         centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-        # Spread chosen so that a random pair has cosine ≈ 0 and a listing's nearest neighbours ≈ 0.8.
-        spread = 0.75 / np.sqrt(dim)
+        # Spread: a random pair has cosine ≈ 0, an item and its topic centre ≈ 0.64, two items of
+        # one topic ≈ 0.4 — neighbourhoods as loose as real listing embeddings, not trivially separable.
+        spread = 1.2 / np.sqrt(dim)
         r_vec = clustered_vectors(opts["requirements"], dim, centres, rng, spread)
         a_vec = clustered_vectors(opts["achievements"], dim, centres, rng, spread)
         return {"requirements": len(r_vec), "achievements": len(a_vec), "dim": dim,

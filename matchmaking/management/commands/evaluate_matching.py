@@ -122,7 +122,7 @@ class Command(BaseCommand):
     def _encode(self, model, texts: list[str], kind: str, no_cache: bool) -> np.ndarray:
         """Vectors are cached under var/eval-cache by encoder and text, so comparing fusions
         does not re-encode a corpus; the cache is a file of this machine, never the catalogue."""
-        digest = hashlib.sha256("\x1e".join([model.name, kind, *texts]).encode()).hexdigest()[:24]
+        digest = hashlib.sha256("\x1e".join([model.key, kind, *texts]).encode()).hexdigest()[:24]
         path = Path(settings.VAR_DIR) / "eval-cache" / f"{digest}.npy"
         if path.exists() and not no_cache:
             return np.load(path)
