@@ -3,7 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AdminLoginForm
 from accounts.models import BrokerProfile, Invitation, Membership, Organisation, User
+
+# /admin/ signs in through the same throttle as the portal, with the same message.
+admin.site.login_form = AdminLoginForm
 
 
 class UserChangeAdminForm(UserChangeForm):

@@ -1,6 +1,7 @@
 """Forms of the accounts portal pages. They parse and check input; the writes are services'."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.core.exceptions import ValidationError
@@ -8,14 +9,33 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import ROLES_BY_KIND, OrganisationKind, Role
 from accounts.models import BrokerProfile, Organisation, User
+from accounts.throttling import THROTTLED_MESSAGE, LoginThrottled, login_throttle_check
 
 ORGANISATION_PROFILE_FIELDS = ["name_zh", "name_en", "credit_code", "region", "address", "website", "description"]
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class ThrottledLoginMixin:
+    """Refuses a throttled sign-in with its own message instead of "wrong password". The
+    authentication backend enforces the throttle whatever the form; this only explains it."""
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        if email and self.cleaned_data.get("password"):
+            try:
+                login_throttle_check(request=self.request, email=email)
+            except LoginThrottled:
+                raise ValidationError(THROTTLED_MESSAGE, code="throttled")
+        return super().clean()
+
+
+class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     username = forms.EmailField(
         label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The /admin/ sign-in, throttled like the portal's."""
 
 
 class PasswordPairMixin(forms.Form):

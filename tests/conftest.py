@@ -1,7 +1,10 @@
 """Cross-app fixtures. ``world`` builds one user per role and listings each role must or must
 not see, so permission tests always run against data that has to stay hidden."""
 
+import json
+import logging
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,3 +139,26 @@ def world(db) -> World:
 @pytest.fixture
 def user_factory(db):
     return UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test counts login failures and API rate limits afresh, under a key prefix of its own
+    (in CI the cache is the Redis that also holds Celery's queues, so it is never flushed)."""
+    settings.CACHES = {alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+                       for alias, config in settings.CACHES.items()}
+
+
+@pytest.fixture
+def audit_lines(caplog, monkeypatch):
+    """The security audit log's lines written during the test, parsed: ``audit_lines()`` all of
+    them, ``audit_lines("auth.login")`` one event's. The audit logger does not propagate to the
+    root logger, where caplog listens, so it does for the test."""
+    monkeypatch.setattr(logging.getLogger("techdock.audit"), "propagate", True)
+    caplog.set_level(logging.INFO, logger="techdock.audit")
+
+    def lines(event: str | None = None) -> list[dict]:
+        parsed = [json.loads(record.getMessage()) for record in caplog.records if record.name == "techdock.audit"]
+        return [line for line in parsed if event is None or line["event"] == event]
+
+    return lines

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from accounts.models import Organisation
 from accounts.rules import roles_for
+from accounts.throttling import LoginThrottled, login_throttle_check
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -39,9 +40,15 @@ class TokenObtainInputSerializer(StrictInputSerializer):
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"}, max_length=128)
 
     def validate(self, attrs):
-        user = authenticate(
-            request=self.context.get("request"), email=attrs["email"].strip().lower(), password=attrs["password"]
-        )
+        request = self.context.get("request")
+        email = attrs["email"].strip().lower()
+        try:
+            login_throttle_check(request=request, email=email)
+        except LoginThrottled as refusal:
+            # 429 without a wait: the lock ends when the last failure is a window old, which
+            # may be sooner than the whole window.
+            raise exceptions.Throttled(detail=str(refusal.message))
+        user = authenticate(request=request, email=email, password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(
                 _("Unable to sign in with this email and password."), code="authorization"

@@ -20,6 +20,7 @@ from accounts.api.serializers import (
     TokenObtainInputSerializer,
     TokenOutputSerializer,
 )
+from common.audit import audit_event
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -42,7 +43,9 @@ class TokenObtainView(APIView):
     def post(self, request):
         serializer = TokenObtainInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        audit_event("auth.login", user=user, method="api_token")
         return Response(TokenOutputSerializer({"token": token.key}).data)
 
 
