@@ -341,3 +341,127 @@ class ExpertEvaluation(TimeStampedModel):
         if any(s is None for s in scores):
             return None
         return round(sum(scores) / len(scores), 2)
+
+
+# --- Spreadsheet intake and duplicate flags (catalog.intake, catalog.imports, catalog.duplicates) ---
+
+class ImportKind(models.TextChoices):
+    REQUIREMENT = "requirement", _("Technical requirements")
+    ACHIEVEMENT = "achievement", _("Achievements")
+    ORGANISATION = "organisation", _("Organisations")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Uploaded")
+    VALIDATING = "validating", _("Checking")
+    PREVIEWED = "previewed", _("Checked, not imported yet")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+ACTIVE_IMPORT_STATUSES = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+
+class ImportJob(TimeStampedModel):
+    """One uploaded spreadsheet: its dry-run preview, then its import. The file is kept under
+    ``catalog.imports.import_dir()`` (never served) so that the worker, the error file and a
+    resumed import read exactly the bytes that were previewed (checked against ``sha256``)."""
+
+    kind = models.CharField(_("what it holds"), max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(max_length=300, editable=False)  # relative to import_dir()
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    file_format = models.CharField(max_length=10, blank=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    language = models.CharField(max_length=10, default="zh-hans")  # of the row messages
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices,
+                              default=ImportStatus.PENDING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    preview = models.JSONField(null=True, blank=True)  # the dry run's report (counts, columns, notices, samples)
+    rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    duplicates_count = models.PositiveIntegerField(default=0)
+    organisations_created = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)  # rows with at least one error
+    errors = models.JSONField(default=list, blank=True)  # [{row, column, message}], capped
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    # Rows up to this spreadsheet row number are committed (with the counts above, in the same
+    # transaction); a resumed import starts after it.
+    cursor = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)  # the task (or request) that owns the job
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(blank=True)  # a file-level error
+    auto_commit = models.BooleanField(default=False)  # import right after a clean preview (API dry_run=false)
+
+    class Meta:
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "heartbeat"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_IMPORT_STATUSES
+
+    @property
+    def progress(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class DuplicateMethod(models.TextChoices):
+    OWNER_TITLE = "owner_title", _("Same organisation and title")
+    TEXT = "text", _("Very similar text")
+    EMBEDDING = "embedding", _("Very similar meaning")
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("To decide")
+    MERGED = "merged", _("Merged")
+    KEPT = "kept", _("Kept both")
+
+
+class DuplicateCandidate(TimeStampedModel):
+    """Two listings of one kind that may be the same. ``listing_id`` is the newer (larger id,
+    the suspected duplicate) and ``other_id`` the older, so flagging a pair twice, in either
+    order or by another method, is one row."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ListingKind.choices)
+    listing_id = models.PositiveBigIntegerField()
+    other_id = models.PositiveBigIntegerField(null=True, blank=True)
+    method = models.CharField(_("found by"), max_length=20, choices=DuplicateMethod.choices)
+    similarity = models.FloatField(_("similarity"))
+    status = models.CharField(_("status"), max_length=20, choices=DuplicateStatus.choices,
+                              default=DuplicateStatus.OPEN)
+    import_job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="duplicates")
+    import_row = models.PositiveIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_id = models.PositiveBigIntegerField(null=True, blank=True)  # which of the two a merge withdrew
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "listing_id", "other_id"], name="duplicate_one_per_pair"),
+        ]
+        indexes = [models.Index(fields=["status", "kind"]), models.Index(fields=["kind", "other_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.listing_id} ~ {self.other_id} ({self.method})"

@@ -13,7 +13,9 @@ from catalog.enums import LIVE_STATUSES, Confidentiality, ListingKind, ListingSt
 from catalog.models import Achievement, ExpertEvaluation, Field, FieldCluster, Requirement
 from catalog.search import query_tokens
 
-MODELS = {ListingKind.REQUIREMENT: Requirement, ListingKind.ACHIEVEMENT: Achievement}
+MODELS: dict[str, type[Requirement] | type[Achievement]] = {
+    ListingKind.REQUIREMENT: Requirement, ListingKind.ACHIEVEMENT: Achievement,
+}
 
 
 @dataclass

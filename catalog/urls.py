@@ -26,8 +26,39 @@ class TransitionConverter:
         return value
 
 
+class ChoiceConverter:
+    """A path segment from a fixed set of words."""
+
+    choices: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.regex = "|".join(cls.choices)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+class ExportFormatConverter(ChoiceConverter):
+    choices = ("csv", "xlsx")
+
+
+class ImportKindConverter(ChoiceConverter):
+    choices = ("requirement", "achievement", "organisation")
+
+
+class DuplicateActionConverter(ChoiceConverter):
+    choices = ("merge", "keep")
+
+
 register_converter(ListingKindConverter, "listing_kind")
 register_converter(TransitionConverter, "listing_action")
+register_converter(ExportFormatConverter, "export_format")
+register_converter(ImportKindConverter, "import_kind")
+register_converter(DuplicateActionConverter, "duplicate_action")
 
 
 def _listing_routes(kind: str) -> list:
@@ -36,6 +67,7 @@ def _listing_routes(kind: str) -> list:
     return [
         path(prefix, views.listing_list, kw, name=f"{kind}-list"),
         path(f"{prefix}new/", views.listing_create, kw, name=f"{kind}-create"),
+        path(f"{prefix}export/", views.listing_export, kw, name=f"{kind}-export"),
         path(f"{prefix}<int:pk>/", views.listing_detail, kw, name=f"{kind}-detail"),
         path(f"{prefix}<int:pk>/edit/", views.listing_edit, kw, name=f"{kind}-edit"),
         path(f"{prefix}<int:pk>/brokers/", views.listing_assign_brokers, kw, name=f"{kind}-assign-brokers"),
@@ -52,4 +84,12 @@ urlpatterns = [
     path("screening/", views.screening, name="screening"),
     path("evaluations/", views.evaluation_list, name="evaluation-list"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
+    path("imports/", views.import_upload, name="import-upload"),
+    path("imports/template/<import_kind:kind>.xlsx", views.import_template, name="import-template"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import-progress"),
+    path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
+    path("imports/<int:pk>/errors.<export_format:fmt>", views.import_errors, name="import-errors"),
+    path("duplicates/", views.duplicate_list, name="duplicate-list"),
+    path("duplicates/<int:pk>/<duplicate_action:action>/", views.duplicate_decide, name="duplicate-decide"),
 ]

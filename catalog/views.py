@@ -2,6 +2,9 @@
 service, render. Visibility comes from ``catalog.selectors`` and which fields a page may show
 from ``catalog.rules.fields_for``; the services enforce every write again."""
 
+from pathlib import Path
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
@@ -11,21 +14,24 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
 from accounts.rules import roles_for
-from catalog import rules, services
+from catalog import duplicates, exports, imports, intake, rules, services
 from catalog.enums import (
     EDITABLE_STATUSES,
+    Confidentiality,
     CooperationMode,
     EvaluationResult,
     EvaluationStatus,
     ListingKind,
     ListingStatus,
 )
+from catalog.exports import XLSX_CONTENT_TYPE, export_response
 from catalog.forms import (
     BrokerAssignForm,
     EvaluationDecisionForm,
@@ -36,7 +42,7 @@ from catalog.forms import (
     listing_form_class,
     owner_choices_for,
 )
-from catalog.models import Attachment, ListingStatusChange
+from catalog.models import Attachment, DuplicateStatus, ImportKind, ImportStatus, ListingStatusChange
 from catalog.rules import Access
 from catalog.selectors import (
     ListingFilters,
@@ -46,6 +52,7 @@ from catalog.selectors import (
     listing_list_for_user,
     screening_queue,
 )
+from common.audit import audit_event
 from common.errors import ApplicationError
 from common.forms import add_service_errors
 
@@ -213,7 +220,14 @@ def _detail_context(request: HttpRequest, listing) -> dict:
 
 def listing_detail(request: HttpRequest, *, kind: str, pk: int) -> HttpResponse:
     listing = listing_get_for_user(kind=kind, pk=pk, user=request.user)
-    return render(request, "catalog/listing_detail.html", _detail_context(request, listing))
+    context = _detail_context(request, listing)
+    # Security audit: a confidential listing, or the budget and internals shown to a non-owner
+    # (bureau staff, an assigned broker or expert).
+    if listing.confidentiality == Confidentiality.RESTRICTED or (
+            context["access"] == Access.FULL and listing.organisation_id not in roles_for(request.user).org_ids):
+        audit_event("listing.confidential_view", organisation_id=listing.organisation_id, kind=kind,
+                    listing_id=listing.pk, confidentiality=listing.confidentiality, access=context["access"].name)
+    return render(request, "catalog/listing_detail.html", context)
 
 
 # --- create / edit -------------------------------------------------------------------------
@@ -465,3 +479,195 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _detail_context(request, achievement)
     context.update({"evaluation": evaluation, "form": form if can_score else None})
     return render(request, "catalog/evaluation_detail.html", context)
+
+
+# --- spreadsheet imports, exports and duplicates (bureau staff) ------------------------------
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportKind.choices,
+                             widget=forms.RadioSelect, initial=ImportKind.REQUIREMENT)
+    file = forms.FileField(label=gettext_lazy("Spreadsheet"),
+                           help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (UTF-8 or GBK)."))
+
+
+IMPORT_ERRORS_SHOWN = 200
+
+
+def _require_import_rights(request: HttpRequest) -> None:
+    if not rules.can_screen_listings(request.user):
+        raise Forbidden(_("Only bureau staff can import spreadsheets."))
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a file; it is checked at once (small files) or by a worker (large ones)."""
+    _require_import_rights(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.import_job_create(actor=request.user, kind=form.cleaned_data["kind"],
+                                            upload=form.cleaned_data["file"], language=get_language())
+        except ApplicationError as error:
+            form.add_error("file", str(error.message))
+        else:
+            imports.import_start(actor=request.user, job=job)
+            return redirect("catalog:import-detail", pk=job.pk)
+    return render(request, "catalog/import_upload.html", {
+        "form": form,
+        "jobs": imports.import_job_list_for_user(user=request.user)[:20],
+        "templates": [(ImportKind(kind).label, reverse("catalog:import-template", kwargs={"kind": kind}))
+                      for kind in ImportKind.values],
+        "max_mb": intake.limits().max_bytes // (1024 * 1024),
+    })
+
+
+def _import_context(request: HttpRequest, job, *, partial: bool = False) -> dict:
+    preview = job.preview or {}
+    committed = job.status == ImportStatus.DONE or job.cursor > 0
+    counts = imports.report_of(job)
+    rows = [
+        ("rows", _("Rows read"), counts["rows"]),
+        ("created", _("Rows created") if committed else _("To create"), counts["created"]),
+        ("updated", _("Rows updated") if committed else _("To update"), counts["updated"]),
+        ("unchanged", _("Unchanged"), counts["unchanged"]),
+        ("duplicates", _("Possible duplicates"), counts["duplicates"]),
+        ("organisations", _("New organisations"), counts["organisations_created"]),
+        ("errors", _("Rows with errors"), counts["error_rows"]),
+    ]
+    return {
+        "job": job,
+        "preview": preview,
+        "partial": partial,
+        "committed": committed,
+        "counts": rows,
+        "errors": (job.errors or [])[:IMPORT_ERRORS_SHOWN],
+        "errors_hidden": max(0, len(job.errors or []) - IMPORT_ERRORS_SHOWN),
+        "errors_not_stored": job.error_count > len({e.get("row") for e in job.errors or []}),
+        "can_commit": job.status in (ImportStatus.PREVIEWED, ImportStatus.FAILED) and job.preview is not None
+        and counts["created"] + counts["updated"] > 0 or (job.status == ImportStatus.FAILED and job.cursor > 0),
+        "urls": {
+            "progress": reverse("catalog:import-progress", kwargs={"pk": job.pk}),
+            "detail": reverse("catalog:import-detail", kwargs={"pk": job.pk}),
+            "commit": reverse("catalog:import-commit", kwargs={"pk": job.pk}),
+            "errors_xlsx": reverse("catalog:import-errors", kwargs={"pk": job.pk, "fmt": "xlsx"}),
+            "errors_csv": reverse("catalog:import-errors", kwargs={"pk": job.pk, "fmt": "csv"}),
+            "duplicates": reverse("catalog:duplicate-list") + f"?job={job.pk}&status=",
+            "upload": reverse("catalog:import-upload"),
+        },
+    }
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's page: progress while it runs, then the preview (or the result) with every
+    row's errors, the near-duplicates and the commit button."""
+    _require_import_rights(request)
+    job = imports.import_job_get_for_user(user=request.user, pk=pk)
+    return render(request, "catalog/import_detail.html", _import_context(request, job))
+
+
+@login_required
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the job's page, polled by HTMX while the job runs."""
+    _require_import_rights(request)
+    job = imports.import_job_get_for_user(user=request.user, pk=pk)
+    return render(request, "catalog/import_live.html", _import_context(request, job, partial=True))
+
+
+@login_required
+@require_POST
+def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_import_rights(request)
+    job = imports.import_job_get_for_user(user=request.user, pk=pk)
+    try:
+        job = imports.import_commit_start(actor=request.user, job=job)
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+    else:
+        if job.status == ImportStatus.DONE:
+            messages.success(request, _("The import is complete."))
+    return redirect("catalog:import-detail", pk=pk)
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The rows with errors, as uploaded plus the row number and the messages."""
+    _require_import_rights(request)
+    job = imports.import_job_get_for_user(user=request.user, pk=pk)
+    try:
+        columns, rows = imports.import_error_rows(job=job)
+    except intake.IntakeError as error:
+        messages.error(request, error.message)
+        return redirect("catalog:import-detail", pk=pk)
+    stem = Path(job.original_name).stem or "import"
+    return export_response(columns=columns, rows=rows, fmt=fmt, filename=f"{stem}-errors")
+
+
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The bilingual template; public, so that a bureau can send the link with its survey."""
+    response = HttpResponse(intake.template_xlsx(kind), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"techdock-{kind}-template.xlsx")
+    return response
+
+
+@login_required
+def listing_export(request: HttpRequest, *, kind: str) -> HttpResponse:
+    """The list page's listings, with its filters, as XLSX or CSV (``?format=``)."""
+    if not rules.can_screen_listings(request.user):
+        raise Forbidden(_("Only bureau staff can export listings."))
+    form = ListingFilterForm(request.GET or None, show_status=True, show_mine=False, bureau=True)
+    filters, _ignored = _filters_from(form)
+    listings = listing_list_for_user(kind=kind, user=request.user, filters=filters)
+    try:
+        return exports.listing_export(user=request.user, kind=kind, listings=listings.iterator(chunk_size=500),
+                                      fmt=request.GET.get("format", "xlsx"))
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+        return redirect(_url(kind, "list"))
+
+
+DUPLICATE_STATUSES = ("open", "merged", "kept")
+
+
+@login_required
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    """Possible duplicates for the bureau to merge or keep."""
+    if not rules.can_screen_listings(request.user):
+        raise Forbidden(_("Only bureau staff can decide on duplicates."))
+    status = request.GET.get("status", DuplicateStatus.OPEN)
+    status = status if status in DUPLICATE_STATUSES else ""
+    job_id = request.GET.get("job")
+    job_id = int(job_id) if job_id and job_id.isdigit() else None
+    candidates = duplicates.duplicate_list_for_user(user=request.user, status=status, import_job_id=job_id)
+    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = duplicates.attach_listings(list(page.object_list))
+    for row in rows:
+        for side in ("listing", "other"):
+            item = getattr(row, side)
+            if item is not None:
+                item.detail_url = _url(row.kind, "detail", pk=item.pk)
+    return render(request, "catalog/duplicate_list.html", {
+        "page_obj": page, "candidates": rows, "status": status, "job_id": job_id,
+        "statuses": [("open", DuplicateStatus.OPEN.label), ("merged", DuplicateStatus.MERGED.label),
+                     ("kept", DuplicateStatus.KEPT.label), ("", _("All"))],
+    })
+
+
+@login_required
+@require_POST
+def duplicate_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    candidate = duplicates.duplicate_get_for_user(user=request.user, pk=pk)
+    try:
+        if action == "merge":
+            keep = request.POST.get("keep", "")
+            duplicates.duplicate_merge(actor=request.user, candidate=candidate,
+                                       keep_id=int(keep) if keep.isdigit() else None)
+            messages.success(request, _("The duplicate was withdrawn."))
+        elif action == "keep":
+            duplicates.duplicate_keep(actor=request.user, candidate=candidate)
+            messages.success(request, _("Both listings were kept."))
+        else:
+            raise Http404("Unknown action.")
+    except (ApplicationError, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    return redirect(_next_or(request, reverse("catalog:duplicate-list")))

@@ -13,7 +13,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api.views import Pagination
-from catalog import selectors, services
+from accounts.rules import roles_for
+from catalog import rules, selectors, services
 from catalog.api.filters import ListingFilterSerializer, parse_listing_filters
 from catalog.api.serializers import (
     AchievementCreateInputSerializer,
@@ -34,7 +35,8 @@ from catalog.api.serializers import (
     RequirementOutputSerializer,
     RequirementUpdateInputSerializer,
 )
-from catalog.enums import ListingKind
+from catalog.enums import Confidentiality, ListingKind
+from common.audit import audit_event
 
 
 @extend_schema(tags=["taxonomy"])
@@ -87,7 +89,15 @@ class ListingViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return self._render(self.get_object())
+        listing = self.get_object()
+        access = rules.listing_access(request.user, listing)
+        # Security audit: a confidential listing, or the budget and internals shown to a non-owner
+        # (bureau staff, an assigned broker or expert).
+        if listing.confidentiality == Confidentiality.RESTRICTED or (
+                access == rules.Access.FULL and listing.organisation_id not in roles_for(request.user).org_ids):
+            audit_event("listing.confidential_view", organisation_id=listing.organisation_id, kind=self.kind,
+                        listing_id=listing.pk, confidentiality=listing.confidentiality, access=access.name)
+        return self._render(listing)
 
     def create(self, request):
         serializer = self._parse(self.create_serializer_class)
