@@ -28,6 +28,7 @@ demo: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py seed_demo --scale $(SCALE)
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py run_predocking
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo_pairs
 	@echo "TechDock is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops it; the logins are printed above)"
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
@@ -47,3 +48,14 @@ messages: install-dev
 
 clean:
 	rm -rf var test-artifacts .pytest_cache
+
+.PHONY: audit typecheck
+
+# Security gates: bandit over our code, then pip-audit over the installed requirements (it needs
+# its vulnerability service on the internet; unreachable, it warns that the audit was skipped).
+audit: install-dev
+	$(BIN)/bandit -q -c pyproject.toml -r .
+	$(BIN)/python scripts/audit_dependencies.py
+
+typecheck: install-dev
+	$(BIN)/mypy

@@ -1,14 +1,16 @@
-"""Writes for accounts: sign-up, approval, invitations, memberships, broker profiles."""
+"""Writes for accounts: sign-up, approval, invitations, memberships, broker profiles, notifications."""
+
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.enums import DEFAULT_ROLE_BY_KIND, OrganisationKind, OrganisationStatus, Role
-from accounts.models import BrokerProfile, Invitation, Membership, Organisation, User
+from accounts.models import BrokerProfile, Invitation, Membership, Notification, Organisation, User
 from accounts.rules import (
     can_decide_organisations,
     can_manage_organisation,
@@ -16,6 +18,7 @@ from accounts.rules import (
     organisation_kind_allows_role,
     roles_for,
 )
+from common.audit import audit_event_on_commit
 from common.errors import ApplicationError, PermissionDenied
 
 
@@ -40,7 +43,8 @@ def organisation_signup(*, kind: str, name_zh: str, name_en: str = "", credit_co
                         admin_email: str, admin_password: str, admin_full_name: str = "",
                         admin_phone: str = "", preferred_language: str = "zh-hans") -> Organisation:
     """A new organisation applies to join. Creates the organisation (pending), its first user and
-    that user's admin membership. Side effects: bureau staff are emailed after commit."""
+    that user's admin membership. Side effects: bureau staff are emailed and the membership is
+    audited after commit."""
     if kind == OrganisationKind.BUREAU:
         raise ApplicationError(_("Bureaus are set up by the platform operator, not by sign-up."))
     org = Organisation(
@@ -51,7 +55,10 @@ def organisation_signup(*, kind: str, name_zh: str, name_en: str = "", credit_co
     org.save()
     user = user_create(email=admin_email, password=admin_password, full_name=admin_full_name,
                        phone=admin_phone, preferred_language=preferred_language)
-    Membership.objects.create(user=user, organisation=org, role=DEFAULT_ROLE_BY_KIND[kind], is_admin=True)
+    membership = Membership.objects.create(user=user, organisation=org, role=DEFAULT_ROLE_BY_KIND[kind],
+                                           is_admin=True)
+    audit_event_on_commit("membership.granted", user=user, organisation_id=org.pk, member_id=user.pk,
+                          role=membership.role, is_admin=True, via="signup")
     transaction.on_commit(lambda: _notify_bureau_of_signup(org.pk))
     return org
 
@@ -72,7 +79,8 @@ def _notify_bureau_of_signup(organisation_id: int) -> None:
 
 @transaction.atomic
 def organisation_decide(*, actor: User, organisation: Organisation, approve: bool, reason: str = "") -> Organisation:
-    """Bureau staff approve or reject a pending organisation. Side effect: its admins are emailed."""
+    """Bureau staff approve or reject a pending organisation (its members' roles take effect on
+    approval). Side effects: its admins are emailed and the decision is audited after commit."""
     if not can_decide_organisations(actor):
         raise PermissionDenied(_("Only bureau staff can approve organisations."))
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -85,6 +93,7 @@ def organisation_decide(*, actor: User, organisation: Organisation, approve: boo
     org.decided_by = actor
     org.decided_at = timezone.now()
     org.save(update_fields=["status", "status_reason", "decided_by", "decided_at", "updated_at"])
+    audit_event_on_commit("organisation.decided", user=actor, organisation_id=org.pk, status=org.status)
     admin_emails = list(org.memberships.filter(is_admin=True).values_list("user__email", flat=True))
 
     def notify() -> None:
@@ -114,7 +123,8 @@ def organisation_update(*, actor: User, organisation: Organisation, data: dict) 
 @transaction.atomic
 def invitation_create(*, actor: User, organisation: Organisation, email: str, role: str,
                       is_admin: bool = False) -> Invitation:
-    """An organisation admin invites a member. Side effect: the invitation email, after commit."""
+    """An organisation admin invites a member. Side effects: the invitation email and the audit
+    line, after commit."""
     if not can_manage_organisation(actor, organisation):
         raise PermissionDenied(_("Only this organisation's admins can invite members."))
     if not organisation.is_approved:
@@ -130,6 +140,8 @@ def invitation_create(*, actor: User, organisation: Organisation, email: str, ro
     invitation = Invitation(organisation=organisation, email=email, role=role, is_admin=is_admin, invited_by=actor)
     invitation.full_clean(exclude=["token", "invited_by"])
     invitation.save()
+    audit_event_on_commit("invitation.created", user=actor, organisation_id=organisation.pk,
+                          invitation_id=invitation.pk, email=email, role=role, is_admin=is_admin)
     link = settings.TECHDOCK_SITE_URL.rstrip("/") + reverse("accounts:invitation-accept", args=[invitation.token])
 
     def notify() -> None:
@@ -145,7 +157,8 @@ def invitation_create(*, actor: User, organisation: Organisation, email: str, ro
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User | None = None, password: str | None = None,
                       full_name: str = "") -> User:
-    """Accept an invitation: an existing signed-in user joins, or a new account is created."""
+    """Accept an invitation: an existing signed-in user joins, or a new account is created.
+    Side effect: the role granted is audited after commit."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ApplicationError(_("This invitation has expired or was already used."), code="invitation_closed")
@@ -163,6 +176,10 @@ def invitation_accept(*, invitation: Invitation, user: User | None = None, passw
                                       is_admin=invitation.is_admin)
     except IntegrityError:
         pass  # already a member with that role: accepting twice is harmless
+    else:
+        audit_event_on_commit("membership.granted", user=user, organisation_id=invitation.organisation_id,
+                              member_id=user.pk, role=invitation.role, is_admin=invitation.is_admin,
+                              via="invitation", invitation_id=invitation.pk, invited_by_id=invitation.invited_by_id)
     if invitation.role == Role.BROKER:
         BrokerProfile.objects.get_or_create(user=user)
     invitation.accepted_at = timezone.now()
@@ -174,12 +191,15 @@ def invitation_accept(*, invitation: Invitation, user: User | None = None, passw
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
-    """An organisation admin removes a member; the last admin cannot remove themself."""
+    """An organisation admin removes a member; the last admin cannot remove themself. Side
+    effect: the removal is audited after commit."""
     org = membership.organisation
     if not can_manage_organisation(actor, org):
         raise PermissionDenied(_("Only this organisation's admins can remove members."))
     if membership.is_admin and not org.memberships.filter(is_admin=True).exclude(pk=membership.pk).exists():
         raise ApplicationError(_("An organisation needs at least one admin."), code="last_admin")
+    audit_event_on_commit("membership.removed", user=actor, organisation_id=org.pk, member_id=membership.user_id,
+                          role=membership.role, is_admin=membership.is_admin)
     membership.delete()
 
 
@@ -196,3 +216,45 @@ def broker_profile_update(*, actor: User, profile: BrokerProfile, capacity: int 
     profile.full_clean()
     profile.save(update_fields=[*fields, "updated_at"])
     return profile
+
+
+def notify(*, users: Iterable[User], kind: str, message: Callable[[], tuple[str, str]], url: str = "",
+           email: bool = True) -> list[Notification]:
+    """Notify each user in the portal and (``email``) by mail. ``message`` returns (title, body)
+    and is called once per recipient language, inside ``translation.override``, so each user
+    reads it in their own language. Side effect: a mail task per batch, queued after commit."""
+    recipients = {user.pk: user for user in users if user is not None and user.is_active}
+    if not recipients:
+        return []
+    rendered: dict[str, tuple[str, str]] = {}
+    notes = []
+    for user in recipients.values():
+        language = user.preferred_language or settings.LANGUAGE_CODE
+        if language not in rendered:
+            with translation.override(language):
+                title, body = message()
+                rendered[language] = (str(title)[:300], str(body)[:2000])
+        title, body = rendered[language]
+        notes.append(Notification(user=user, kind=kind[:40], title=title, body=body, url=url[:300]))
+    notes = Notification.objects.bulk_create(notes)
+    if email:
+        ids = [note.pk for note in notes if note.pk is not None]
+        if not ids:  # backends that do not return primary keys from bulk_create
+            ids = list(Notification.objects.filter(user_id__in=recipients, kind=kind, url=url[:300])
+                       .order_by("-pk").values_list("pk", flat=True)[:len(notes)])
+        transaction.on_commit(lambda: _mail_notifications(ids))
+    return notes
+
+
+def _mail_notifications(ids: list[int]) -> None:
+    from accounts.tasks import send_notification_mail_task
+
+    send_notification_mail_task.delay(notification_ids=ids)
+
+
+def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when ``ids`` is None). Others' are untouched."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from accounts.models import Invitation, Organisation, User
+from accounts.models import Invitation, Notification, Organisation, User
 
 logger = logging.getLogger(__name__)
 
@@ -49,4 +49,22 @@ def send_mail_task(*, template: str, to: list[str], context: dict) -> int:
             subject = render_to_string(f"emails/{template}_subject.txt", ctx).strip()
             body = render_to_string(f"emails/{template}_body.txt", ctx)
         sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    return sent
+
+
+@shared_task(name="accounts.send_notification_mail", autoretry_for=(ConnectionError, OSError), retry_backoff=True,
+             max_retries=5, acks_late=True)
+def send_notification_mail_task(*, notification_ids: list[int]) -> int:
+    """Mail each notification to its user, with the wrapper text in the user's language (the
+    notification itself was written in it). Safe to run twice only in the sense that a redelivered
+    task mails again: notices are cheap, a lost one is not."""
+    sent = 0
+    for note in Notification.objects.select_related("user").filter(pk__in=notification_ids):
+        if not note.user.is_active or not note.user.email:
+            continue
+        ctx = {"notification": note, "site_url": settings.TECHDOCK_SITE_URL, "user": note.user}
+        with translation.override(note.user.preferred_language or settings.LANGUAGE_CODE):
+            subject = render_to_string("emails/notification_subject.txt", ctx).strip()
+            body = render_to_string("emails/notification_body.txt", ctx)
+        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [note.user.email])
     return sent

@@ -277,6 +277,26 @@ def listing_assign_brokers(*, actor: User, listing: Listing, brokers: list[User]
     return listing
 
 
+# Moves driven by a negotiation (matchmaking calls these; it never writes a listing's status itself).
+_OUTCOME_MOVES = {
+    ListingStatus.IN_NEGOTIATION: (ListingStatus.PUBLISHED,),
+    ListingStatus.PUBLISHED: (ListingStatus.IN_NEGOTIATION,),
+    ListingStatus.CONTRACTED: (ListingStatus.PUBLISHED, ListingStatus.IN_NEGOTIATION),
+}
+
+
+@transaction.atomic
+def listing_record_outcome(*, actor: User | None, listing: Listing, to: str, reason: str = "") -> Listing:
+    """A negotiation started (published → in negotiation), ended without a deal (back to
+    published) or produced a signed agreement (→ resolved / contracted). A listing already in the
+    target status is left alone, so callers need not check first."""
+    listing = _lock(listing)
+    if listing.status == to:
+        return listing
+    return _transition(actor=actor, listing=listing, allowed_from=_OUTCOME_MOVES[ListingStatus(to)], to=to,
+                       reason=reason)
+
+
 def attachment_add(*, actor: User, listing: Listing, upload: UploadedFile) -> Attachment:
     """Attach a file to a listing the actor may edit; size and type are checked first."""
     if not (rules.can_edit_listing(actor, listing) or rules.is_owner(actor, listing)):

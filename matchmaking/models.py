@@ -7,9 +7,10 @@ exactly once, whatever the workers do (``matchmaking.services``)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.enums import ListingKind
+from catalog.enums import CooperationMode, ListingKind
 from catalog.models import Achievement, Requirement
 from common.models import TimeStampedModel
 
@@ -180,13 +181,43 @@ class RunCandidate(Scores):
 
 
 class SuggestionStatus(models.TextChoices):
+    """The life of a suggested pair (DESIGN.md §4.5). ``matchmaking.lifecycle`` holds the allowed
+    transitions; every one goes through a service there and is logged as a ``PairEvent``."""
+
     SUGGESTED = "suggested", _("Awaiting broker review")
     APPROVED = "approved", _("Approved by broker")
     REJECTED = "rejected", _("Rejected by broker")
+    SENT = "sent", _("Sent to both parties")
+    DECLINED = "declined", _("Declined by a party")
+    MUTUAL = "mutual", _("Mutual interest")
+    MEETING = "meeting", _("Meeting scheduled")
+    MET = "met", _("Met")
+    SIGNED = "signed", _("Agreement signed")
+    NO_DEAL = "no_deal", _("No deal")
     SUPERSEDED = "superseded", _("Superseded by a later run")
 
 
-REVIEWED_STATUSES = (SuggestionStatus.APPROVED, SuggestionStatus.REJECTED)
+# Every status a broker's approval leads to: the pair was vetted.
+APPROVED_STATUSES = (
+    SuggestionStatus.APPROVED, SuggestionStatus.SENT, SuggestionStatus.DECLINED, SuggestionStatus.MUTUAL,
+    SuggestionStatus.MEETING, SuggestionStatus.MET, SuggestionStatus.SIGNED, SuggestionStatus.NO_DEAL,
+)
+REVIEWED_STATUSES = (*APPROVED_STATUSES, SuggestionStatus.REJECTED)
+# What the parties see: released to them by the platform after a broker's approval.
+PARTY_STATUSES = (
+    SuggestionStatus.SENT, SuggestionStatus.DECLINED, SuggestionStatus.MUTUAL, SuggestionStatus.MEETING,
+    SuggestionStatus.MET, SuggestionStatus.SIGNED, SuggestionStatus.NO_DEAL,
+)
+# A negotiation thread is open from mutual interest on.
+THREAD_STATUSES = (
+    SuggestionStatus.MUTUAL, SuggestionStatus.MEETING, SuggestionStatus.MET, SuggestionStatus.SIGNED,
+    SuggestionStatus.NO_DEAL,
+)
+
+
+class Side(models.TextChoices):
+    REQUIREMENT = "requirement", _("Enterprise (requirement)")
+    ACHIEVEMENT = "achievement", _("University (achievement)")
 
 
 class Suggestion(Scores, TimeStampedModel):
@@ -205,6 +236,30 @@ class Suggestion(Scores, TimeStampedModel):
     # The listings' content hashes when suggested: a rejected pair comes back only if one changed.
     requirement_hash = models.CharField(max_length=64, blank=True)
     achievement_hash = models.CharField(max_length=64, blank=True)
+    # Broker review: routed by field and capacity (``matchmaking.routing``), due within the SLA.
+    broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="review_suggestions", verbose_name=_("broker"),
+    )
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    due_at = models.DateTimeField(_("review due"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reject_reason = models.CharField(_("reason for rejecting"), max_length=1000, blank=True)
+    party_note = models.TextField(
+        _("note to the parties"), max_length=2000, blank=True,
+        help_text=_("Both parties read this note with the suggestion."),
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Each owner may disclose its listing's confidential fields to the other party (after mutual interest).
+    requirement_disclosed_at = models.DateTimeField(null=True, blank=True)
+    achievement_disclosed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The number of ``PairEvent`` rows: each event takes the next number, unique per pair, so two
+    # concurrent decisions can never both be recorded.
+    event_seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-score"]
@@ -216,7 +271,194 @@ class Suggestion(Scores, TimeStampedModel):
         indexes = [
             models.Index(fields=["requirement", "status"]),
             models.Index(fields=["achievement", "status"]),
+            models.Index(fields=["broker", "status"]),
+            models.Index(fields=["status", "due_at"]),
         ]
 
     def __str__(self):
         return f"R{self.requirement_id} ↔ A{self.achievement_id} ({self.score:.3f})"
+
+    @property
+    def is_overdue(self) -> bool:
+        return (self.status == SuggestionStatus.SUGGESTED and self.due_at is not None
+                and self.due_at < timezone.now())
+
+    def listing(self, side: str):
+        return self.requirement if side == Side.REQUIREMENT else self.achievement
+
+    def disclosed_at(self, side: str):
+        return self.requirement_disclosed_at if side == Side.REQUIREMENT else self.achievement_disclosed_at
+
+
+class PairEvent(models.Model):
+    """The audit trail of a pair: every transition and every action on it (assignment, note,
+    disclosure, meeting…), written in the same transaction as the change it records."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, choices=SuggestionStatus.choices)
+    to_status = models.CharField(max_length=20, choices=SuggestionStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=2000, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["suggestion", "seq"]
+        constraints = [models.UniqueConstraint(fields=["suggestion", "seq"], name="pair_event_unique_seq")]
+        indexes = [models.Index(fields=["to_status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.suggestion_id}#{self.seq} {self.action}: {self.from_status} → {self.to_status}"
+
+
+class PartyAnswer(models.Model):
+    """One side's answer to a suggestion sent to it. One per side: a double click cannot answer twice."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="answers")
+    side = models.CharField(_("side"), max_length=20, choices=Side.choices)
+    interested = models.BooleanField(_("interested"))
+    reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["suggestion", "side"], name="answer_one_per_side")]
+
+    def __str__(self):
+        return f"{self.suggestion_id}/{self.side}: {'yes' if self.interested else 'no'}"
+
+
+def message_attachment_path(instance: "Message", filename: str) -> str:
+    return f"negotiations/{instance.suggestion_id}/{filename}"
+
+
+class Message(models.Model):
+    """A message in a pair's negotiation thread (the two parties and the broker)."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(_("message"), max_length=5000)
+    attachment = models.FileField(_("attachment"), upload_to=message_attachment_path, max_length=300, blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_size = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self):
+        return f"{self.suggestion_id}: {self.body[:40]}"
+
+
+class MeetingMode(models.TextChoices):
+    ONLINE = "online", _("Online")
+    ONSITE = "onsite", _("On site")
+    CONFERENCE = "conference", _("At a docking conference")
+
+
+class MeetingStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    HELD = "held", _("Held")
+    MISSED = "missed", _("Did not take place")
+
+
+OPEN_MEETING_STATUSES = (MeetingStatus.REQUESTED, MeetingStatus.CONFIRMED)
+
+
+class Meeting(TimeStampedModel):
+    """A negotiation meeting (洽谈) about one pair: requested by a participant, confirmed when both
+    parties accepted, then held (the broker records the outcome) or cancelled."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="meetings")
+    mode = models.CharField(_("mode"), max_length=20, choices=MeetingMode.choices, default=MeetingMode.ONLINE)
+    starts_at = models.DateTimeField(_("starts"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
+    location = models.CharField(_("place or link"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=MeetingStatus.choices,
+                              default=MeetingStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requirement_accepted_at = models.DateTimeField(null=True, blank=True)
+    achievement_accepted_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion"], condition=Q(status__in=["requested", "confirmed"]),
+                                    name="meeting_one_open_per_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion_id} @ {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_MEETING_STATUSES
+
+
+class Agreement(TimeStampedModel):
+    """The signed outcome of a pair (签约): what every report counts."""
+
+    suggestion = models.OneToOneField(Suggestion, on_delete=models.PROTECT, related_name="agreement")
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    contract_type = models.CharField(_("contract type"), max_length=20, choices=CooperationMode.choices)
+    amount = models.DecimalField(_("amount (10k CNY)"), max_digits=12, decimal_places=2)
+    signed_on = models.DateField(_("signed on"))
+    requirement_organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("enterprise"))
+    achievement_organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("university or institute"))
+    broker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="brokered_agreements", verbose_name=_("broker"))
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-signed_on", "-pk"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="agreement_amount_not_negative")]
+
+    def __str__(self):
+        return f"{self.get_contract_type_display()} {self.amount} ({self.signed_on})"
+
+
+class RankingModel(models.Model):
+    """A ranking learned from brokers' approvals and rejections (``matchmaking.learning``):
+    weights of the score components, globally and per field. At most one is active; pre-docking
+    runs blend its approval probability into the fused score and record which model they used.
+    ``metrics`` holds the held-out evaluation that decided whether it was activated."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("trained by"),
+    )
+    n_decisions = models.PositiveIntegerField(_("decisions"))
+    n_fields = models.PositiveIntegerField(_("fields with their own weights"))
+    weights = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict)
+    is_active = models.BooleanField(_("active"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("ranking model")
+        verbose_name_plural = _("ranking models")
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_ranking_model"),
+        ]
+
+    def __str__(self):
+        return f"ranking model {self.pk} ({self.n_decisions} decisions{', active' if self.is_active else ''})"

@@ -437,6 +437,25 @@ def run_advance(run_id: int) -> None:
         transaction.on_commit(dispatch)
 
 
+def _learned_ranking(run: PreDockingRun, cands: list[RunCandidate]) -> dict:
+    """Re-score the candidates with the ranking learned from brokers' decisions when a model is
+    active and ``settings.TECHDOCK_LEARNED_RANKING`` allows (``matchmaking.learning_services``):
+    score = (1 − blend)·fused + blend·p(approval). Returns what the run's report records (model
+    id and blend), so that the run can be reproduced; {} when nothing was re-scored."""
+    from matchmaking import learning_services
+
+    if not cands or not learning_services.learned_ranking_enabled():
+        return {}
+    model = learning_services.active_ranking_model()
+    if model is None:
+        return {}
+    # The features need the calibration of this run's scores: the engine that matched it, rebuilt
+    # (deterministically) when the coverage task runs on another worker than the matching.
+    engine = _engines.get(run.pk) or run_engine(run)
+    return learning_services.candidates_rescore(cands, model=model, calibration=engine.calibration,
+                                                blend=learning_services.learned_blend())
+
+
 def run_coverage(run_id: int) -> None:
     """Choose the suggestions from the run's candidates, explain them and report."""
     run = PreDockingRun.objects.get(pk=run_id)
@@ -454,6 +473,7 @@ def run_coverage(run_id: int) -> None:
     ach_row = {pk: i for i, pk in enumerate(ach_ids)}
     cands = [c for c in RunCandidate.objects.filter(run=run).order_by("pk")
              if c.requirement_id in req_row and c.achievement_id in ach_row]
+    learned = _learned_ranking(run, cands)
     selection = select(
         np.array([req_row[c.requirement_id] for c in cands], dtype=np.int64),
         np.array([ach_row[c.achievement_id] for c in cands], dtype=np.int64),
@@ -478,7 +498,7 @@ def run_coverage(run_id: int) -> None:
             requirement_hash=hashes.get((ListingKind.REQUIREMENT, c.requirement_id), ""),
             achievement_hash=hashes.get((ListingKind.ACHIEVEMENT, c.achievement_id), ""),
         ))
-    report = _run_report(run, chosen, selection, req_ids, ach_ids, cands)
+    report = _run_report(run, chosen, selection, req_ids, ach_ids, cands) | learned
     with transaction.atomic():
         locked = PreDockingRun.objects.select_for_update().get(pk=run_id)
         if locked.status != RunStatus.RUNNING or locked.stage != RunStage.COVERAGE:
@@ -515,6 +535,7 @@ def run_coverage(run_id: int) -> None:
         locked.chunks_done = locked.chunks_total
         locked.finished_at = locked.heartbeat_at = timezone.now()
         locked.save()
+        transaction.on_commit(lambda: _route_after(run_id))
     _engines.pop(run_id, None)
 
 
@@ -697,6 +718,12 @@ def resume_stalled_runs(*, stalled_for: timedelta | None = None) -> list[int]:
     return resumed
 
 
+def _route_after(run_id: int | None) -> None:
+    from matchmaking.tasks import route_suggestions_task
+
+    route_suggestions_task.apply_async(kwargs={"run_id": run_id}, queue="default")
+
+
 # --- incremental matching --------------------------------------------------------------------
 
 def incremental_run() -> PreDockingRun:
@@ -757,8 +784,12 @@ def match_listing(kind: str, listing_id: int) -> int:
         objs, update_conflicts=True, unique_fields=["run", "requirement", "achievement"],
         update_fields=["score", "dense", "lexical", "structured", "components", "flags", "requirement_rank",
                        "achievement_rank", "explanation", "low_confidence", "requirement_hash", "achievement_hash",
-                       "status", "updated_at"],
+                       # a rejected pair suggested again (a listing changed) starts a fresh review
+                       "status", "broker", "assigned_at", "due_at", "reviewed_by", "reviewed_at", "reject_reason",
+                       "updated_at"],
     )
+    if objs:
+        transaction.on_commit(lambda: _route_after(None))
     return len(objs)
 
 

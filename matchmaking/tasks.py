@@ -75,3 +75,40 @@ def resume_stalled_runs_task() -> list[int]:
 @shared_task(name="matchmaking.embed_missing")
 def embed_missing_task() -> dict:
     return services.embed_missing()
+
+
+@shared_task(name="matchmaking.send_suggestion", acks_late=True, autoretry_for=(ConnectionError, OSError),
+             retry_backoff=True, max_retries=5)
+def send_suggestion_task(*, suggestion_id: int) -> bool:
+    """Release an approved pair to both parties; a no-op for a pair already sent or gone."""
+    from matchmaking.lifecycle import suggestion_send
+
+    suggestion = suggestion_send(suggestion_id=suggestion_id)
+    return suggestion is not None and suggestion.status == "sent"
+
+
+@shared_task(name="matchmaking.route_suggestions", acks_late=True, expires=600)
+def route_suggestions_task(*, run_id: int | None = None) -> dict:
+    """Route unassigned suggestions to brokers; safe to run any number of times."""
+    from matchmaking.routing import suggestions_route
+
+    return suggestions_route(run_id=run_id)
+
+
+@shared_task(name="matchmaking.broker_digest", acks_late=True, expires=3600)
+def broker_digest_task() -> int:
+    """The brokers' daily digest (beat, every morning)."""
+    from matchmaking.notices import broker_digests_send
+
+    return broker_digests_send()
+
+
+@shared_task(name="matchmaking.train_ranking_model", expires=6 * 3600, soft_time_limit=30 * 60, time_limit=35 * 60)
+def train_ranking_model_task(*, min_decisions: int = 50) -> int | None:
+    """Nightly (Celery beat): learn ranking from brokers' decisions; returns the model's id, or
+    None when there are too few decisions. Safe to run twice: unchanged decisions give back the
+    model already trained on them (``learning_services.ranking_model_train``)."""
+    from matchmaking import learning_services
+
+    model = learning_services.ranking_model_train(actor=None, min_decisions=min_decisions)
+    return model.pk if model is not None else None

@@ -12,6 +12,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from accounts.api.serializers import StrictInputSerializer
+from accounts.rules import roles_for
 from catalog.api.serializers import (
     AchievementOutputSerializer,
     ListingAccessCache,
@@ -20,7 +21,16 @@ from catalog.api.serializers import (
 )
 from catalog.enums import ListingKind
 from catalog.rules import Access
-from matchmaking.models import PreDockingRun, RunStage, RunStatus, RunTrigger, Suggestion, SuggestionStatus
+from matchmaking import rules, selectors
+from matchmaking.models import (
+    PreDockingRun,
+    RunStage,
+    RunStatus,
+    RunTrigger,
+    Side,
+    Suggestion,
+    SuggestionStatus,
+)
 
 MAX_SCOPE_IDS = 20000
 SEARCH_MAX_LIMIT = 50
@@ -60,7 +70,8 @@ def _choice_field(choices, component_name: str):
                          component_name=component_name)
     class Field(serializers.ChoiceField):
         def __init__(self, **kwargs):
-            super().__init__(choices=choices, read_only=True, **kwargs)
+            kwargs.setdefault("read_only", True)  # one class for input too: one component
+            super().__init__(choices=choices, **kwargs)
 
     Field.__name__ = component_name.removesuffix("Enum") + "Field"
     return Field
@@ -70,6 +81,7 @@ RunStatusField = _choice_field(RunStatus.choices, "RunStatusEnum")
 RunStageField = _choice_field(RunStage.choices, "RunStageEnum")
 RunTriggerField = _choice_field(RunTrigger.choices, "RunTriggerEnum")
 SuggestionStatusField = _choice_field(SuggestionStatus.choices, "SuggestionStatusEnum")
+SideField = _choice_field(Side.choices, "PairSideEnum")
 
 
 # --- runs ------------------------------------------------------------------------------------
@@ -146,8 +158,56 @@ class ExplanationOutputSerializer(serializers.Serializer):
     shared_fields = serializers.ListField(child=serializers.CharField(), help_text=_("Field names."))
 
 
+class UserSummarySerializer(serializers.Serializer):
+    """A person named in a pair's life (its broker, an author, an actor): id and display name."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+
+class PartyAnswerOutputSerializer(serializers.Serializer):
+    side = SideField()
+    interested = serializers.BooleanField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True)
+
+
+class BudgetOutputSerializer(serializers.Serializer):
+    budget_min = serializers.IntegerField(allow_null=True, read_only=True)
+    budget_max = serializers.IntegerField(allow_null=True, read_only=True)
+
+
+class PairBudgetsOutputSerializer(serializers.Serializer):
+    requirement = BudgetOutputSerializer(allow_null=True, read_only=True, help_text=_(
+        "The enterprise's budget, or null when the reader may not see it (full access, the pair's broker, "
+        "or disclosed to the other party)."))
+    achievement = BudgetOutputSerializer(allow_null=True, read_only=True, help_text=_(
+        "The asking price, or null when the reader may not see it."))
+
+
+def reader_sees_confidential(context: dict, suggestion, side: str) -> bool:
+    """``rules.sees_confidential`` with the page's listing access read in bulk
+    (``prime_listing_access``): full access to that side's listing, the pair's broker, or its
+    owner disclosed it to the pair's parties."""
+    user = context["request"].user
+    listing = suggestion.listing(side)
+    if rules.is_pair_broker(user, suggestion):
+        return True
+    if context[f"_listing_access_{listing.KIND}"].access(listing) == Access.FULL:
+        return True
+    return suggestion.disclosed_at(side) is not None and bool(rules.party_sides(user, suggestion))
+
+
+# Rendering a page of suggestions costs the same number of queries whatever its size.
+SUGGESTION_PREFETCH = (
+    "requirement__fields", "requirement__attachments", "requirement__assigned_brokers",
+    "achievement__fields", "achievement__attachments", "achievement__assigned_brokers", "answers",
+)
+
+
 class SuggestionOutputSerializer(serializers.ModelSerializer):
-    """``context["explanations"]`` maps suggestion ids to ``selectors.explanation_for``."""
+    """``context["explanations"]`` maps suggestion ids to ``selectors.explanation_for``
+    (``render_suggestions`` puts it there)."""
 
     status = SuggestionStatusField()
     components = serializers.SerializerMethodField()
@@ -155,13 +215,26 @@ class SuggestionOutputSerializer(serializers.ModelSerializer):
     explanation = serializers.SerializerMethodField()
     requirement = serializers.SerializerMethodField()
     achievement = serializers.SerializerMethodField()
+    broker = UserSummarySerializer(read_only=True, allow_null=True,
+                                   help_text=_("The broker who reviews the pair and follows it; null until routed."))
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True,
+                                       help_text=_("Awaiting review past its due date."))
+    reject_reason = serializers.SerializerMethodField(
+        help_text=_("The broker's reason for rejecting; null for readers other than bureau staff and the "
+                    "pair's broker."))
+    answers = PartyAnswerOutputSerializer(many=True, read_only=True)
+    my_sides = serializers.SerializerMethodField(
+        help_text=_("The sides of the pair the reader speaks for (answers and disclosure take one of them)."))
+    budgets = serializers.SerializerMethodField()
 
     class Meta:
         model = Suggestion
         fields = [
             "id", "run", "status", "score", "dense", "lexical", "structured", "components", "flags",
             "explanation", "low_confidence", "via_coverage", "requirement_rank", "achievement_rank",
-            "requirement", "achievement", "created_at", "updated_at",
+            "requirement", "achievement", "broker", "assigned_at", "due_at", "overdue", "reviewed_at",
+            "party_note", "reject_reason", "sent_at", "answers", "my_sides", "requirement_disclosed_at",
+            "achievement_disclosed_at", "budgets", "status_changed_at", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -171,13 +244,11 @@ class SuggestionOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DictField(child=serializers.FloatField()))
     def get_components(self, suggestion) -> dict:
         # The budget component is the ratio of the two budgets: with one's own budget it gives
-        # away the other side's, so it is shown only to whom the figures are (as in
-        # matchmaking.rules.reveals_budget: full access to both listings), read from the cache.
+        # away the other side's, so it is shown only to whom both figures are (as in
+        # matchmaking.rules.reveals_budget), read from the cache.
         components = dict(suggestion.components or {})
-        if "budget" in components and not all(
-            self.context[f"_listing_access_{listing.KIND}"].access(listing) == Access.FULL
-            for listing in (suggestion.requirement, suggestion.achievement)
-        ):
+        if "budget" in components and not all(reader_sees_confidential(self.context, suggestion, side)
+                                              for side in Side.values):
             components.pop("budget")
         return components
 
@@ -196,6 +267,39 @@ class SuggestionOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(AchievementOutputSerializer)
     def get_achievement(self, suggestion) -> dict:
         return render_listing(suggestion.achievement, self.context)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_reject_reason(self, suggestion) -> str | None:
+        user = self.context["request"].user
+        if roles_for(user).is_bureau or rules.is_pair_broker(user, suggestion):
+            return suggestion.reject_reason
+        return None
+
+    @extend_schema_field(serializers.ListField(child=SideField()))
+    def get_my_sides(self, suggestion) -> list[str]:
+        return sorted(rules.party_sides(self.context["request"].user, suggestion))
+
+    @extend_schema_field(PairBudgetsOutputSerializer)
+    def get_budgets(self, suggestion) -> dict:
+        out = {}
+        for side in Side.values:
+            listing = suggestion.listing(side)
+            out[side] = ({"budget_min": listing.budget_min, "budget_max": listing.budget_max}
+                         if reader_sees_confidential(self.context, suggestion, side) else None)
+        return out
+
+
+def render_suggestions(suggestions, *, context: dict) -> list:
+    """A page of suggestions (from a queryset with ``SUGGESTION_PREFETCH``) as the reader may
+    see them: listings' access and the explanations' field names read once for the page."""
+    suggestions = list(suggestions)
+    user = context["request"].user
+    prime_listing_access(context, user=user, listings=[listing for s in suggestions
+                                                       for listing in (s.requirement, s.achievement)])
+    context["explanations"] = selectors.explanations_for(
+        user, suggestions,
+        reveal=lambda s: all(reader_sees_confidential(context, s, side) for side in Side.values))
+    return SuggestionOutputSerializer(suggestions, many=True, context=context).data
 
 
 # --- search ----------------------------------------------------------------------------------

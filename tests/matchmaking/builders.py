@@ -57,7 +57,7 @@ def make_run(world, *, status: str = RunStatus.SUCCEEDED, scope_key: str = "all"
     return PreDockingRun.objects.create(scope_key=scope_key, status=status, **(defaults | fields))
 
 
-def make_suggestion(run, requirement, achievement, *, status=SuggestionStatus.APPROVED, **fields) -> Suggestion:
+def make_suggestion(run, requirement, achievement, *, status=SuggestionStatus.SENT, **fields) -> Suggestion:
     defaults = {
         "score": 0.62, "dense": 0.81, "lexical": 0.44, "structured": 0.7,
         "components": {"fields": 1.0, "trl": 1.0, "modes": 1.0, "ip": 1.0, "budget": 1.0, "region": 0.5},
@@ -74,10 +74,10 @@ def make_suggestion(run, requirement, achievement, *, status=SuggestionStatus.AP
 class SuggestionWorld:
     run: PreDockingRun
     req_b: object  # a public requirement of enterprise B
-    approved: Suggestion  # req_public ↔ ach_public, approved, with a blocking budget flag
-    unreviewed: Suggestion  # req_members ↔ ach_public, awaiting a broker
-    restricted: Suggestion  # req_restricted ↔ ach_public, approved: a confidential listing
-    other_org: Suggestion  # req_b ↔ ach_public, approved: enterprise B's
+    approved: Suggestion  # req_public ↔ ach_public, approved and sent, with a blocking budget flag (broker)
+    unreviewed: Suggestion  # req_members ↔ ach_public, awaiting the broker's review
+    restricted: Suggestion  # req_restricted ↔ ach_public, sent: a confidential requirement (broker)
+    other_org: Suggestion  # req_b ↔ ach_public, sent: enterprise B's (other_broker)
     superseded: Suggestion  # of an older run
 
     def all(self) -> dict[str, Suggestion]:
@@ -97,7 +97,7 @@ def suggestion_world(world) -> SuggestionWorld:
         run=run,
         req_b=req_b,
         approved=make_suggestion(
-            run, world.req_public, world.ach_public, score=0.71, low_confidence=True,
+            run, world.req_public, world.ach_public, score=0.71, low_confidence=True, broker=world.broker,
             flags=[budget_flag, {"code": "no_shared_field", "blocking": False, "params": {}}],
             components={"fields": 1.0, "trl": 1.0, "modes": 1.0, "ip": 1.0, "budget": 0.376, "region": 0.5},
             explanation={"method": "lexical", "requirement_sentence": "寻求废旧动力锂电池中钴、镍、锂的高效回收工艺。",
@@ -105,26 +105,27 @@ def suggestion_world(world) -> SuggestionWorld:
                          "shared_terms": ["锂电池", "回收"], "shared_fields": [energy.pk]},
         ),
         unreviewed=make_suggestion(run, world.req_members, world.ach_public, status=SuggestionStatus.SUGGESTED,
-                                   score=0.55, via_coverage=True),
-        restricted=make_suggestion(run, world.req_restricted, world.ach_public, score=0.5),
-        other_org=make_suggestion(run, req_b, world.ach_public, score=0.45),
+                                   score=0.55, via_coverage=True, broker=world.broker),
+        restricted=make_suggestion(run, world.req_restricted, world.ach_public, score=0.5, broker=world.broker),
+        other_org=make_suggestion(run, req_b, world.ach_public, score=0.45, broker=world.other_broker),
         superseded=make_suggestion(old_run, world.req_public, world.ach_public,
                                    status=SuggestionStatus.SUPERSEDED, score=0.9),
     )
 
 
 # Which suggestions each role reads (ach_public is in all of them): the bureau every current one,
-# brokers those of listings they can read (never a confidential one, not even the one a broker
-# is assigned to), each party only the approved ones of its own organisation.
+# a broker those routed to them, each party the sent ones of its own organisation whose other
+# listing it may read (the enterprise sees the pair of its own confidential requirement; the
+# university does not, until the enterprise discloses it).
 VISIBLE = {
     "anonymous": set(),
     "pending": set(),
     "investor": set(),
     "expert": set(),
-    "ent_a": {"approved"},
+    "ent_a": {"approved", "restricted"},
     "ent_b": {"other_org"},
     "university": {"approved", "other_org"},
-    "broker": {"approved", "unreviewed", "other_org"},
-    "other_broker": {"approved", "unreviewed", "other_org"},
+    "broker": {"approved", "unreviewed", "restricted"},
+    "other_broker": {"other_org"},
     "bureau": {"approved", "unreviewed", "restricted", "other_org"},
 }
