@@ -65,3 +65,18 @@ def invitation_get_by_token(*, token: str) -> Invitation | None:
     if not token or len(token) > 64:
         return None
     return Invitation.objects.select_related("organisation").filter(token=token).first()
+
+
+def notification_list_for_user(*, user) -> QuerySet:
+    """The user's own notifications, newest first (nobody reads another's)."""
+    from accounts.models import Notification
+
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def notification_unread_count(*, user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return notification_list_for_user(user=user).filter(read_at__isnull=True).count()

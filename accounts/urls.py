@@ -18,4 +18,7 @@ urlpatterns = [
     path("organisations/<int:pk>/members/<int:membership_pk>/remove/", views.membership_remove,
          name="membership-remove"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
 ]

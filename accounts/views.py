@@ -7,10 +7,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -30,6 +33,9 @@ from accounts.models import BrokerProfile, Invitation, Organisation, User
 from accounts.rules import can_decide_organisations, can_manage_organisation, roles_for
 from common.errors import ApplicationError
 from common.forms import add_service_errors
+
+# The session remembers the backend that signed the user in; it must be one of settings'.
+SESSION_BACKEND = "accounts.backends.ThrottledModelBackend"
 
 login_view = LoginView.as_view(
     template_name="accounts/login.html", authentication_form=EmailAuthenticationForm,
@@ -68,7 +74,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                                default_field="password1")
         else:
             user = User.objects.get(email=form.cleaned_data["admin_email"].strip().lower())
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=SESSION_BACKEND)
             request.session["signup_organisation_id"] = organisation.pk
             return redirect("accounts:signup-done")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
@@ -219,7 +225,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except (ApplicationError, ValidationError) as error:
             add_service_errors(form, error, field_map=ACCEPT_FIELD_MAP, default_field="password1")
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=SESSION_BACKEND)
             return _joined(request, invitation)
     return render(request, "accounts/invitation_accept.html", {**context, "form": form},
                   status=400 if form.errors else 200)
@@ -271,3 +277,40 @@ def organisation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(organisation)s was rejected.") % {"organisation": organisation})
     return redirect("accounts:organisation-pending")
+
+
+# --- notifications ------------------------------------------------------------------------
+
+NOTIFICATIONS_PAGE_SIZE = 30
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's in-portal notifications, newest first, unread ones marked."""
+    page = Paginator(selectors.notification_list_for_user(user=request.user), NOTIFICATIONS_PAGE_SIZE) \
+        .get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page_obj": page, "items": list(page.object_list)})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+    count = services.notification_mark_read(user=request.user)
+    if count:
+        messages.success(request, ngettext("%(n)d notification marked as read.",
+                                           "%(n)d notifications marked as read.", count) % {"n": count})
+    return redirect("accounts:notifications")
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and follow its link (a path on this site only)."""
+    note = selectors.notification_list_for_user(user=request.user).filter(pk=pk).first()
+    if note is None:
+        raise Http404("No such notification.")
+    services.notification_mark_read(user=request.user, ids=[note.pk])
+    if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+        return redirect(note.url)
+    return redirect("accounts:notifications")

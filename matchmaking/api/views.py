@@ -18,8 +18,10 @@ from rest_framework.views import APIView
 from accounts.api.views import Pagination
 from accounts.rules import roles_for
 from common.errors import ApplicationError, PermissionDenied
+from common.throttling import ScopedRateThrottle, ScopedWriteRateThrottle
 from matchmaking import rules, selectors, services
 from matchmaking.api.serializers import (
+    SUGGESTION_PREFETCH,
     RunDetailOutputSerializer,
     RunOutputSerializer,
     RunStartInputSerializer,
@@ -28,6 +30,7 @@ from matchmaking.api.serializers import (
     SuggestionFilterSerializer,
     SuggestionOutputSerializer,
     prime_listing_access,
+    render_suggestions,
 )
 from matchmaking.search import search_listings
 
@@ -48,6 +51,8 @@ class RunViewSet(viewsets.GenericViewSet):
 
     serializer_class = RunOutputSerializer
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedWriteRateThrottle]  # starting (and cancelling) runs; reads are free
+    throttle_scope = "runs"
     pagination_class = Pagination
     filter_backends: list = []
     lookup_value_regex = r"\d+"
@@ -125,18 +130,10 @@ class SuggestionViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         # The listings are rendered with the catalog's serializers: prefetched so that a page
         # costs the same number of queries whatever its size.
-        return selectors.suggestion_queryset_for_user(self.request.user).prefetch_related(
-            "requirement__fields", "requirement__attachments", "requirement__assigned_brokers",
-            "achievement__fields", "achievement__attachments", "achievement__assigned_brokers",
-        )
+        return selectors.suggestion_queryset_for_user(self.request.user).prefetch_related(*SUGGESTION_PREFETCH)
 
     def _render(self, suggestions: list) -> list:
-        user = self.request.user
-        context = self.get_serializer_context()
-        prime_listing_access(context, user=user, listings=[listing for s in suggestions
-                                                           for listing in (s.requirement, s.achievement)])
-        context["explanations"] = {s.pk: selectors.explanation_for(user, s) for s in suggestions}
-        return SuggestionOutputSerializer(suggestions, many=True, context=context).data
+        return render_suggestions(suggestions, context=self.get_serializer_context())
 
     @extend_schema(parameters=[SuggestionFilterSerializer])
     def list(self, request):
@@ -163,6 +160,8 @@ class SearchView(APIView):
     each rendered with the keys the caller's access level allows."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]  # per user, or per IP for anonymous callers
+    throttle_scope = "search"
 
     @extend_schema(parameters=[SearchQuerySerializer], responses=SearchOutputSerializer)
     def get(self, request):
