@@ -38,6 +38,7 @@ from catalog.rules import Access, listing_access
 from common.errors import ApplicationError
 from common.forms import add_service_errors
 from matchmaking import lifecycle, reports, routing, rules, selectors
+from matchmaking.exports import pairs_export
 from matchmaking.forms import (
     AgreementForm,
     AnswerForm,
@@ -647,6 +648,8 @@ def report_overview(request: HttpRequest) -> HttpResponse:
     query.pop("format", None)
     query.pop("table", None)
     return render(request, "matchmaking/reports.html", {
+        "export_kinds": [("suggestions", _("Suggestions")), ("meetings", _("Meetings")),
+                         ("agreements", _("Agreements"))],
         "form": form,
         "group_by": group_by,
         "stages": [{"stage": stage, "label": reports.STAGE_LABELS[stage]} for stage in reports.STAGES],
@@ -655,3 +658,15 @@ def report_overview(request: HttpRequest) -> HttpResponse:
         "league": league,
         "export_query": query.urlencode(),
     }, status=200 if not form.errors else 400)
+
+
+@login_required
+def pair_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """Suggestions, meetings or agreements the user may see, as ``?format=csv|xlsx`` (``run``
+    narrows to one pre-docking run)."""
+    run = request.GET.get("run", "")
+    try:
+        return pairs_export(request.user, kind=kind, fmt=request.GET.get("format", "xlsx"),
+                            run_id=int(run) if run.isdigit() else None)
+    except ApplicationError as exc:
+        return HttpResponseBadRequest(str(exc.message))

@@ -17,6 +17,7 @@ urlpatterns = [
     path("routing/", pair_views.routing_overview, name="routing"),
     path("routing/run/", pair_views.routing_run, name="routing-run"),
     path("reports/", pair_views.report_overview, name="reports"),
+    path("exports/<str:kind>/", pair_views.pair_export, name="pair-export"),
     path("pairs/<int:pk>/", pair_views.pair_detail, name="pair-detail"),
     path("pairs/<int:pk>/approve/", pair_views.pair_approve, name="pair-approve"),
     path("pairs/<int:pk>/reject/", pair_views.pair_reject, name="pair-reject"),

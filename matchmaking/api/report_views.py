@@ -12,7 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -25,6 +25,7 @@ from matchmaking.api.pair_serializers import (
     LeagueQuerySerializer,
 )
 from matchmaking.api.pair_views import E400, E403, FileEndpointMixin, parse
+from matchmaking.exports import pairs_export
 from matchmaking.reports import STAGE_LABELS, STAGES
 
 
@@ -127,3 +128,24 @@ class BrokerLeagueView(FileEndpointMixin, generics.GenericAPIView):
             return export_response(columns=LEAGUE_COLUMNS, rows=export, fmt=data["format"],
                                    filename=f"broker-league-{timezone.localdate().isoformat()}")
         return Response(BrokerLeagueRowOutputSerializer(league, many=True).data)
+
+
+class PairExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["csv", "xlsx"], help_text=gettext_lazy("Spreadsheet format."))
+    run = serializers.IntegerField(required=False, min_value=1, help_text=gettext_lazy("Only this run's pairs."))
+
+
+@extend_schema(tags=["reports"])
+class PairExportView(FileEndpointMixin, generics.GenericAPIView):
+    """Suggestions, meetings or agreements the reader may see, as CSV or XLSX (headers in the
+    reader's language; cells that start like a formula are neutralised)."""
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(parameters=[PairExportQuerySerializer], responses={
+        (200, "text/csv"): OpenApiTypes.BINARY, (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, 400: E400})
+    def get(self, request, kind: str):
+        data = parse(PairExportQuerySerializer, request.query_params)
+        return pairs_export(request.user, kind=kind, fmt=data["format"], run_id=data.get("run"))

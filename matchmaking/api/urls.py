@@ -21,5 +21,6 @@ urlpatterns = [
     path("inbox/", pair_views.InboxView.as_view(), name="inbox"),
     path("reports/funnel/", report_views.FunnelReportView.as_view(), name="report-funnel"),
     path("reports/brokers/", report_views.BrokerLeagueView.as_view(), name="report-brokers"),
+    path("exports/<str:kind>/", report_views.PairExportView.as_view(), name="pair-export"),
     *router.urls,
 ]
