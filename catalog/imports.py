@@ -95,7 +95,13 @@ def import_job_create(*, actor: User, kind: str, upload, language: str | None = 
     """Store an uploaded file (anything with ``name``, ``size`` and ``chunks()``, e.g. an
     ``UploadedFile`` or a ``django.core.files.File``) as a pending import. The file is
     sniffed first; a file that is not a readable spreadsheet raises ``ApplicationError``
-    (with ``extra["errors"]``) and is not kept."""
+    (with ``extra["errors"]``) and is not kept. Messages are in ``language`` (the job's
+    language for its later reports), else the active one."""
+    with translation.override(language or translation.get_language()):
+        return _import_job_create(actor=actor, kind=kind, upload=upload, language=language)
+
+
+def _import_job_create(*, actor: User, kind: str, upload, language: str | None) -> ImportJob:
     _require_bureau(actor)
     if kind not in ImportKind.values:
         raise ApplicationError(_("Choose what the file holds: requirements, achievements or organisations."),
