@@ -338,6 +338,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Documents the 400/403/404 (and 429) answers of every operation (common/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.schema.document_error_responses",
+        "common.schema.allow_blank_formats",
+    ],
 }
 
 # --- Security (production values come from the environment) ---------------------------
