@@ -33,6 +33,7 @@ from common.audit import audit_event
 from common.errors import ApplicationError, PermissionDenied
 from matchmaking import rules
 from matchmaking.models import (
+    PARTY_STATUSES,
     THREAD_STATUSES,
     Agreement,
     Meeting,
@@ -274,7 +275,7 @@ def suggestion_answer(*, actor: User, suggestion: Suggestion, side: str, interes
     pair mutual: the negotiation thread opens and the requirement is in negotiation. One "not
     interested" closes the pair (declined). Side effects: notifications; listing status."""
     suggestion = _lock(suggestion)
-    if side not in rules.party_sides(actor, suggestion):
+    if side not in rules.party_sides(actor, suggestion) or not rules.can_view_suggestion(actor, suggestion):
         raise PermissionDenied(_("Only the %(side)s can answer for this side of the pair.")
                                % {"side": Side(side).label})
     reason = (reason or "").strip()
@@ -318,10 +319,15 @@ def suggestion_answer(*, actor: User, suggestion: Suggestion, side: str, interes
 @transaction.atomic
 def suggestion_disclose(*, actor: User, suggestion: Suggestion, side: str) -> Suggestion:
     """The owner of one side lets the other party read its listing's confidential fields
-    (budget or asking price) — possible from mutual interest on, and final."""
+    (budget or asking price) and, for a confidential listing, the listing itself — possible once
+    the pair was sent to the parties, and final. Until then the other party of a confidential
+    listing does not even see the pair, so the owner decides whether it can go on."""
     suggestion = _lock(suggestion)
     _require(side in rules.party_sides(actor, suggestion), _("Only the listing's owner can disclose it."))
-    _require_participant(actor, suggestion, _("Only the listing's owner can disclose it."))
+    if suggestion.status not in PARTY_STATUSES:
+        raise ApplicationError(_("A listing can be disclosed once the pair was sent to both parties (now: "
+                                 "%(status)s).") % {"status": suggestion.get_status_display()},
+                               code="illegal_transition", status=409)
     field = f"{side}_disclosed_at"
     if getattr(suggestion, field) is None:
         setattr(suggestion, field, timezone.now())

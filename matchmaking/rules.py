@@ -111,9 +111,9 @@ def can_follow_up(user, suggestion) -> bool:
 
 
 def can_disclose(user, suggestion, side: str) -> bool:
-    from matchmaking.models import THREAD_STATUSES
+    from matchmaking.models import PARTY_STATUSES
 
-    return suggestion.status in THREAD_STATUSES and side in party_sides(user, suggestion)
+    return suggestion.status in PARTY_STATUSES and side in party_sides(user, suggestion)
 
 
 def sees_confidential(user, suggestion, side: str) -> bool:

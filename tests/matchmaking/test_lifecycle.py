@@ -157,9 +157,8 @@ def test_illegal_transitions_are_refused_with_a_message_and_change_nothing(world
                                    signed_on=timezone.localdate())
     assert exc.value.code == "illegal_transition"
     assert str(exc.value.message) == "An agreement is recorded after the parties met (now: Awaiting broker review)."
-    with pytest.raises(ApplicationError) as exc:
+    with pytest.raises(PermissionDenied):  # a pair not yet sent is not the party's to answer
         lifecycle.suggestion_answer(actor=world.ent_a_member, suggestion=pair, side=Side.REQUIREMENT, interested=True)
-    assert exc.value.code == "illegal_transition"
     assert fresh(pair).status == S.SUGGESTED and not PairEvent.objects.exists()
 
 
@@ -282,11 +281,13 @@ def test_parties_cannot_record_the_agreement(world, pair, django_capture_on_comm
 def test_disclosure_lets_the_other_party_read_the_budget(world, pair, django_capture_on_commit_callbacks):
     from matchmaking import rules, selectors
 
+    walk_to(pair, world, S.APPROVED, django_capture_on_commit_callbacks)
+    with pytest.raises(PermissionDenied):  # the party does not see the pair before it is sent...
+        lifecycle.suggestion_disclose(actor=world.uni_member, suggestion=pair, side=Side.REQUIREMENT)
+    with pytest.raises(ApplicationError):  # ...and the owner cannot disclose it yet either
+        lifecycle.suggestion_disclose(actor=world.ent_a_member, suggestion=pair, side=Side.REQUIREMENT)
     walk_to(pair, world, S.SENT, django_capture_on_commit_callbacks)
     assert not rules.sees_confidential(world.uni_member, pair, Side.REQUIREMENT)
-    with pytest.raises(ApplicationError):  # not before mutual interest
-        lifecycle.suggestion_disclose(actor=world.ent_a_member, suggestion=pair, side=Side.REQUIREMENT)
-    walk_to(pair, world, S.MUTUAL, django_capture_on_commit_callbacks)
     with pytest.raises(PermissionDenied):  # only the owner discloses its own listing
         lifecycle.suggestion_disclose(actor=world.uni_member, suggestion=pair, side=Side.REQUIREMENT)
 
@@ -437,3 +438,25 @@ def test_funnel_counts_equal_the_database(world, django_capture_on_commit_callba
     (league_row,) = reports.broker_league()
     assert (league_row["broker_id"], league_row["signed"], league_row["rejected"], league_row["rank"]) == (
         world.broker.pk, 1, 1, 1)
+
+
+def test_a_confidential_requirement_reaches_the_university_only_once_its_owner_discloses_it(
+        world, django_capture_on_commit_callbacks):
+    from matchmaking import selectors
+
+    run = make_run(world)
+    secret = make_suggestion(run, world.req_restricted, world.ach_public, status=S.SUGGESTED, broker=world.broker)
+    walk_to(secret, world, S.SENT, django_capture_on_commit_callbacks)
+    assert secret in selectors.inbox_for_user(world.ent_a_member)
+    assert secret not in selectors.suggestion_queryset_for_user(world.uni_member)
+    with pytest.raises(PermissionDenied):
+        lifecycle.suggestion_answer(actor=world.uni_member, suggestion=secret, side=Side.ACHIEVEMENT,
+                                    interested=True)
+
+    lifecycle.suggestion_disclose(actor=world.ent_a_member, suggestion=secret, side=Side.REQUIREMENT)
+
+    assert secret in selectors.suggestion_queryset_for_user(world.uni_member)
+    view = selectors.listing_view_for_pair(world.uni_member, fresh(secret), Side.REQUIREMENT)
+    assert {"description", "budget_max"} <= view["fields"]
+    lifecycle.suggestion_answer(actor=world.uni_member, suggestion=secret, side=Side.ACHIEVEMENT, interested=True)
+    assert fresh(secret).answers.count() == 1
