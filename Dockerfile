@@ -9,4 +9,4 @@ COPY . .
 RUN useradd --create-home techdock && mkdir -p /app/var && chown -R techdock /app/var
 USER techdock
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--keep-alive", "5", "--timeout", "60"]
