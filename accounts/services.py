@@ -238,10 +238,8 @@ def notify(*, users: Iterable[User], kind: str, message: Callable[[], tuple[str,
         notes.append(Notification(user=user, kind=kind[:40], title=title, body=body, url=url[:300]))
     notes = Notification.objects.bulk_create(notes)
     if email:
-        ids = [note.pk for note in notes if note.pk is not None]
-        if not ids:  # backends that do not return primary keys from bulk_create
-            ids = list(Notification.objects.filter(user_id__in=recipients, kind=kind, url=url[:300])
-                       .order_by("-pk").values_list("pk", flat=True)[:len(notes)])
+        # PostgreSQL and SQLite (3.35+) return the new primary keys from bulk_create.
+        ids = [note.pk for note in notes]
         transaction.on_commit(lambda: _mail_notifications(ids))
     return notes
 

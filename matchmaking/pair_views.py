@@ -486,19 +486,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def _bulk_decide(request: HttpRequest, data: dict) -> None:
     approve = data["decision"] == "approve"
-    ids = list(dict.fromkeys(data["ids"]))
-    # A pair the user may not see is reported like one that does not exist (as the API does).
-    visible = set(selectors.suggestion_queryset_for_user(request.user).filter(pk__in=ids)
-                  .values_list("pk", flat=True))
-    result = lifecycle.suggestions_decide(actor=request.user, ids=[pk for pk in ids if pk in visible],
-                                          approve=approve, reason=data["reason"])
-    hidden = [{"id": pk, "message": _("This suggestion no longer exists.")} for pk in ids if pk not in visible]
+    # The service reports a pair the user may not see like one that does not exist, in input order.
+    result = lifecycle.suggestions_decide(actor=request.user, ids=data["ids"], approve=approve,
+                                          reason=data["reason"])
     done = len(result["done"])
     if done:
         messages.success(request, (ngettext("%(n)d pair approved.", "%(n)d pairs approved.", done) if approve
                                    else ngettext("%(n)d pair rejected.", "%(n)d pairs rejected.", done))
                          % {"n": done})
-    failed = sorted([*result["failed"], *hidden], key=lambda item: ids.index(item["id"]))
+    failed = result["failed"]
     for failure in failed[:FAILURES_SHOWN]:
         messages.error(request, _("Pair %(id)s was not decided: %(message)s") % failure)
     if len(failed) > FAILURES_SHOWN:

@@ -179,15 +179,10 @@ class PairViewSet(viewsets.GenericViewSet):
         if not rules.sees_unreviewed_suggestions(request.user):
             raise PermissionDenied(_("The review queue is for brokers and bureau staff."))
         data = self._data(SuggestionsDecideInputSerializer)
-        ids = list(dict.fromkeys(data["ids"]))
-        visible = set(selectors.suggestion_queryset_for_user(request.user).filter(pk__in=ids)
-                      .values_list("pk", flat=True))
-        result = lifecycle.suggestions_decide(actor=request.user, ids=[pk for pk in ids if pk in visible],
-                                              approve=data["approve"], reason=data["reason"])
-        # A pair the reader may not see is reported like one that does not exist.
-        hidden = [{"id": pk, "message": _("This suggestion no longer exists.")} for pk in ids if pk not in visible]
-        failed = sorted([*result["failed"], *hidden], key=lambda item: ids.index(item["id"]))
-        return Response(DecideOutputSerializer({"done": result["done"], "failed": failed}).data)
+        # A pair the reader may not see is reported like one that does not exist (by the service).
+        result = lifecycle.suggestions_decide(actor=request.user, ids=data["ids"], approve=data["approve"],
+                                              reason=data["reason"])
+        return Response(DecideOutputSerializer(result).data)
 
     # --- the parties -------------------------------------------------------------------------
 

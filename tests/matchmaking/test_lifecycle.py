@@ -409,7 +409,8 @@ def test_overdue_reviews_and_the_brokers_digest(world):
     assert fresh(late).is_overdue and not fresh(fine).is_overdue
     assert broker_digests_send() == 1
     digest = Notification.objects.get(user=world.broker, kind="broker_digest")
-    assert "2" in digest.title and "1" in digest.title
+    assert world.broker.preferred_language == "zh-hans"
+    assert digest.title == "今日概要：2 条推荐待审核，1 条已超期"
 
 
 # --- reports ---------------------------------------------------------------------------------
