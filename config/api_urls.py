@@ -1,5 +1,6 @@
 """The REST API, mounted at /api/v1/ by config.urls. Each app owns its routes; URL names are
-namespaced ``accounts-api:``, ``catalog-api:`` and ``matchmaking-api:`` so they never clash with the portal's."""
+namespaced ``accounts-api:``, ``catalog-api:``, ``matchmaking-api:`` and ``events-api:`` so they
+never clash with the portal's."""
 
 from django.urls import include, path
 
@@ -7,4 +8,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("matchmaking.api.urls")),
+    path("", include("events.api.urls")),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("accounts/", include("accounts.urls")),
     path("matchmaking/", include("matchmaking.urls")),
+    path("events/", include("events.urls")),
     path("health/", health.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),

@@ -494,6 +494,84 @@ def meeting_record_outcome(*, actor: User, meeting: Meeting, held: bool, outcome
     return meeting
 
 
+def suggestion_mark_viewed(*, actor: User, suggestion: Suggestion) -> list[str]:
+    """Remember when each side first opened a pair sent to it (the conference status board's
+    "viewed"). One conditional UPDATE per side, so concurrent page views never race; returns the
+    sides marked now."""
+    marked = []
+    if suggestion.status not in PARTY_STATUSES:
+        return marked
+    now = timezone.now()
+    for side in rules.party_sides(actor, suggestion):
+        field = f"{side}_viewed_at"
+        if Suggestion.objects.filter(pk=suggestion.pk, **{f"{field}__isnull": True}).update(**{field: now}):
+            setattr(suggestion, field, now)
+            marked.append(side)
+    return marked
+
+
+@transaction.atomic
+def meeting_arrange(*, actor: User, suggestion: Suggestion, starts_at: datetime, duration_minutes: int,
+                    location: str, mode: str = MeetingMode.CONFERENCE, note: str = "") -> Meeting:
+    """Bureau staff (or the pair's broker) book a meeting for both parties at once: a conference
+    negotiation published from the event's plan. The meeting is confirmed straight away and the
+    pair becomes "meeting scheduled". Side effects: pair event, notification to the participants."""
+    suggestion = _lock(suggestion)
+    _require(rules.can_follow_up(actor, suggestion),
+             _("Only bureau staff or the pair's broker book meetings for both parties."))
+    if suggestion.status not in (S.MUTUAL, S.MET):
+        raise ApplicationError(_("A meeting can be booked once both sides are interested (now: %(status)s).")
+                               % {"status": suggestion.get_status_display()}, code="illegal_transition", status=409)
+    if mode not in MeetingMode.values:
+        raise ValidationError({"mode": _("Unknown meeting mode.")})
+    if not 10 <= int(duration_minutes) <= 480:
+        raise ValidationError({"duration_minutes": _("A meeting lasts 10 to 480 minutes.")})
+    now = timezone.now()
+    meeting = Meeting(suggestion=suggestion, mode=mode, starts_at=starts_at, duration_minutes=int(duration_minutes),
+                      location=location.strip()[:300], note=note.strip()[:1000], requested_by=actor,
+                      status=MeetingStatus.CONFIRMED, requirement_accepted_at=now, achievement_accepted_at=now)
+    try:
+        with transaction.atomic():
+            meeting.save()
+    except IntegrityError:
+        raise ApplicationError(_("This pair already has an open meeting: cancel it before booking another."),
+                               code="meeting_open", status=409) from None
+    _record(suggestion, action="meeting_confirmed", actor=actor, to=S.MEETING,
+            data={"meeting": meeting.pk, "arranged": True})
+    titles = _titles(suggestion)
+    when, where = timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M"), meeting.location
+    notify(users=_participants(suggestion, exclude=actor), kind="meeting_confirmed", url=_pair_url(suggestion),
+           message=lambda: (_("Meeting booked: “%(requirement)s” ↔ “%(achievement)s”") % titles,
+                            _("Time: %(when)s. Place: %(where)s.") % {"when": when, "where": where}))
+    return meeting
+
+
+@transaction.atomic
+def meeting_move(*, actor: User, meeting: Meeting, starts_at: datetime, location: str, reason: str) -> Meeting:
+    """Move a confirmed meeting to another time or place, saying why: the participants are told
+    (a confirmed conference negotiation is never moved silently)."""
+    meeting, suggestion = _lock_meeting(meeting)
+    _require(rules.can_follow_up(actor, suggestion), _("Only bureau staff or the pair's broker move a booked meeting."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason so the others can plan again.")})
+    if meeting.status != MeetingStatus.CONFIRMED:
+        raise ApplicationError(_("Only a confirmed meeting can be moved (this one: %(status)s).")
+                               % {"status": meeting.get_status_display()}, code="illegal_transition", status=409)
+    before = (timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"), meeting.location)
+    meeting.starts_at, meeting.location = starts_at, location.strip()[:300]
+    meeting.save(update_fields=["starts_at", "location", "updated_at"])
+    _record(suggestion, action="meeting_moved", actor=actor, note=reason,
+            data={"meeting": meeting.pk, "from": list(before)})
+    titles = _titles(suggestion)
+    when, where = timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M"), meeting.location
+    notify(users=_participants(suggestion, exclude=actor), kind="meeting_moved", url=_pair_url(suggestion),
+           message=lambda: (_("Meeting moved: “%(requirement)s” ↔ “%(achievement)s”") % titles,
+                            _("New time: %(when)s. Place: %(where)s. Reason: %(reason)s")
+                            % {"when": when, "where": where, "reason": reason}))
+    return meeting
+
+
 # --- outcomes ------------------------------------------------------------------------------------
 
 def _parse_amount(amount) -> Decimal:

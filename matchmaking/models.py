@@ -256,6 +256,9 @@ class Suggestion(Scores, TimeStampedModel):
     # Each owner may disclose its listing's confidential fields to the other party (after mutual interest).
     requirement_disclosed_at = models.DateTimeField(null=True, blank=True)
     achievement_disclosed_at = models.DateTimeField(null=True, blank=True)
+    # When a member of each side first opened the sent pair: the conference status board's "viewed".
+    requirement_viewed_at = models.DateTimeField(null=True, blank=True)
+    achievement_viewed_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # The number of ``PairEvent`` rows: each event takes the next number, unique per pair, so two
     # concurrent decisions can never both be recorded.

@@ -85,6 +85,7 @@ ACTION_LABELS = {
     "meeting_accepted": gettext_lazy("Meeting accepted"),
     "meeting_confirmed": gettext_lazy("Meeting confirmed"),
     "meeting_cancelled": gettext_lazy("Meeting cancelled"),
+    "meeting_moved": gettext_lazy("Meeting moved"),
     "met": gettext_lazy("Meeting held"),
     "meeting_missed": gettext_lazy("Meeting did not take place"),
     "signed": gettext_lazy("Agreement signed"),
@@ -260,7 +261,9 @@ def _render_pair(request: HttpRequest, suggestion: Suggestion, *, bound: dict | 
 
 @login_required
 def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_pair(request, _pair(request, pk))
+    suggestion = _pair(request, pk)
+    lifecycle.suggestion_mark_viewed(actor=request.user, suggestion=suggestion)
+    return _render_pair(request, suggestion)
 
 
 def _act(request: HttpRequest, suggestion: Suggestion, *, key, form: forms.Form, call: Callable[[dict], object],

@@ -1,0 +1,3 @@
+"""Stub: replaced by the module's owner."""
+
+urlpatterns: list = []
