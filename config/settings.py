@@ -226,6 +226,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Redis re-delivers an unacknowledged task after this; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis may restart and come back empty (no persistence): workers reconnect by themselves
+# (broker_connection_retry, on by default), and nothing is lost because the queue only carries
+# ids — runs' and imports' state is in PostgreSQL and beat's resume-stalled-* tasks send the
+# unfinished chunks again (tests/integration/test_redis_restart.py).
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ROUTES = {
     "matchmaking.process_chunk": {"queue": "matching"},
