@@ -6,9 +6,14 @@ Pure on purpose (no models, no database): the events services turn a conference 
 ``solve`` decides pair → slot with CP-SAT and then gives out tables per (area, slot) greedily:
 tables of one area are interchangeable, so once the number of meetings in a slot fits the free
 tables, any matching of meetings to tables is valid and the greedy pass can favour stability.
-The objective is lexicographic through weights: the most meetings, then the most meetings kept
-in their previous slot, then priority. Confirmed (``fixed``) meetings are kept exactly or dropped
-with a ``Conflict`` saying why: a confirmed meeting is never moved silently.
+The objective is lexicographic: the most meetings, then the most meetings kept in their previous
+slot, then priority. Confirmed (``fixed``) meetings are kept exactly or dropped with a
+``Conflict`` saying why: a confirmed meeting is never moved silently.
+
+Why three steps and not one model (``_choose``): on two cores CP-SAT finds good plans for the
+full pair × slot model of a 2,000-pair conference but cannot prove them (its bound was still
+2,000 for 1,706 meetings after 60 s), so a small relaxation without the slots picks the pairs
+and bounds the count first, and slots are then found for exactly that pick (BENCHMARKS.md §6).
 
 A participant's load is counted per *time*, not per slot id: the areas' sessions run in
 parallel, so one delegation can be at two areas' tables at 09:00 only if its capacity allows.
@@ -239,10 +244,13 @@ def find_conflicts(problem: Problem, assignments: Iterable[Assignment]) -> list[
     return found
 
 
-def _refuse_overlapping_slots(problem: Problem) -> None:
-    """Tables are counted per slot, which is right only if one area's slots never overlap."""
+def _refuse_bad_slots(problem: Problem) -> None:
+    """Tables are counted per slot and loads at slot starts, which is right only if every slot
+    has a length and one area's slots never overlap."""
     by_area = defaultdict(list)
     for s in problem.slots:
+        if s.ends_at <= s.starts_at:
+            raise ValueError(f"slot {s.id} does not end after it starts")
         by_area[s.area].append(s)
     for area, slots in by_area.items():
         slots.sort(key=lambda s: s.starts_at)
@@ -255,7 +263,7 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, workers: int = 2, see
     """The plan with the most meetings that keeps every feasible confirmed meeting exactly, then
     moves the fewest previous meetings to another slot, then favours higher priorities."""
     started = time.perf_counter()
-    _refuse_overlapping_slots(problem)
+    _refuse_bad_slots(problem)
     ix = _Index(problem)
     ledger = _Ledger(ix)
     kept, dropped, conflicts = [], [], []
@@ -319,16 +327,14 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, workers: int = 2, see
                   solve_s=time.perf_counter() - started, upper_bound=len(kept) + upper)
 
 
-def _greedy(ix: _Index, cands: dict, previous: dict, free_tables: dict, room: dict, left: dict) -> dict:
-    """A quick feasible plan used as CP-SAT's starting hint (and as the answer if CP-SAT finds
-    none in time): pairs with the fewest options first, each in its previous slot when it fits."""
+def _greedy(ix: _Index, cands: dict, previous: dict, free_tables: dict, room: dict, left: dict, order: list) -> dict:
+    """A quick feasible plan, CP-SAT's starting hint: pairs in ``order``, each in its previous
+    slot when that fits, else in the earliest slot that fits."""
     tables = {sid: len(ts) for sid, ts in free_tables.items()}
     room, left, chosen = dict(room), dict(left), {}
-    for pid in sorted(cands, key=lambda pid: (len(cands[pid]), -ix.pairs[pid].priority, _order(pid))):
-        parties = _parties(ix.pairs[pid])
-        prev = previous.get(pid)
-        order = sorted(cands[pid], key=lambda sid: prev is None or sid != prev.slot)
-        for sid in order:
+    for pid in order:
+        parties, prev = _parties(ix.pairs[pid]), previous.get(pid)
+        for sid in sorted(cands[pid], key=lambda sid: prev is None or sid != prev.slot):
             if tables[sid] > 0 and all(left[q] > 0 and all(room[q, t] > 0 for t in ix.points[sid]) for q in parties):
                 chosen[pid] = sid
                 tables[sid] -= 1
@@ -340,55 +346,146 @@ def _greedy(ix: _Index, cands: dict, previous: dict, free_tables: dict, room: di
     return chosen
 
 
-def _choose(ix: _Index, cands: dict, previous: dict, free_tables: dict, room: dict, left: dict, *,
-            time_limit_s: float, workers: int, seed: int) -> tuple[dict, str, int]:
-    """pair → slot for the pairs still to place: (choice, status, bound on how many of them)."""
-    from ortools.sat.python import cp_model
+def _relaxation(cp_model, ix: _Index, cands: dict, previous: dict, free_tables: dict, room: dict, left: dict):
+    """Which pairs to schedule and which to keep in their previous slot, with the slots of the
+    rest forgotten: per participant only its limit and its capacity summed over the times it
+    could meet, per area its table-slots. Small (a variable or two per pair), so CP-SAT proves it
+    in seconds where the full model's bound stalls; its optimum bounds the full model's."""
+    model = cp_model.CpModel()
+    y = {pid: model.new_bool_var(f"y{i}") for i, pid in enumerate(cands)}
+    k = {pid: model.new_bool_var(f"k{i}") for i, pid in enumerate(cands)
+         if pid in previous and previous[pid].slot in cands[pid]}
+    for pid, var in k.items():
+        model.add_implication(var, y[pid])
+    mine, kept_load, kept_slot, area = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
+    for pid in cands:
+        area[ix.pairs[pid].area].append(pid)
+        for q in _parties(ix.pairs[pid]):
+            mine[q].append(pid)
+            for t in ix.points[previous[pid].slot] if pid in k else ():
+                kept_load[q, t].append(k[pid])
+        if pid in k:
+            kept_slot[previous[pid].slot].append(k[pid])
+    for q, pids in mine.items():
+        points = {t for pid in pids for sid in cands[pid] for t in ix.points[sid]}
+        limit = min(left[q], sum(room[q, t] for t in points))
+        if len(pids) > limit:
+            model.add(cp_model.LinearExpr.sum([y[pid] for pid in pids]) <= limit)
+    for pids in area.values():
+        seats = sum(len(free_tables[sid]) for sid in {sid for pid in pids for sid in cands[pid]})
+        if len(pids) > seats:
+            model.add(cp_model.LinearExpr.sum([y[pid] for pid in pids]) <= seats)
+    for key, ks in kept_load.items():
+        if len(ks) > room[key]:
+            model.add(cp_model.LinearExpr.sum(ks) <= room[key])
+    for sid, ks in kept_slot.items():
+        if len(ks) > len(free_tables[sid]):
+            model.add(cp_model.LinearExpr.sum(ks) <= len(free_tables[sid]))
+    return model, y, k
 
+
+def _timing(cp_model, ix: _Index, cands: dict, free_tables: dict, room: dict, left: dict, *, every: bool):
+    """The full model: x[pair, slot] for each candidate slot, at most one slot per pair (exactly
+    one if ``every``), tables per slot, capacity per participant and time, limits in all."""
     model = cp_model.CpModel()
     x = {(pid, sid): model.new_bool_var(f"x{i}_{j}") for i, (pid, sids) in enumerate(cands.items())
          for j, sid in enumerate(sids)}
     per_slot, per_point, per_party = defaultdict(list), defaultdict(list), defaultdict(list)
     for pid, sids in cands.items():
-        model.add_at_most_one(x[pid, sid] for sid in sids)
+        (model.add_exactly_one if every else model.add_at_most_one)([x[pid, sid] for sid in sids])
         for sid in sids:
             per_slot[sid].append(x[pid, sid])
             for q in _parties(ix.pairs[pid]):
                 per_party[q].append(x[pid, sid])
                 for t in ix.points[sid]:
                     per_point[q, t].append(x[pid, sid])
-    for sid, xs in per_slot.items():
-        if len(xs) > len(free_tables[sid]):
-            model.add(cp_model.LinearExpr.sum(xs) <= len(free_tables[sid]))
-    for key, xs in per_point.items():
-        if len(xs) > room[key]:
-            model.add(cp_model.LinearExpr.sum(xs) <= room[key])
-    for q, xs in per_party.items():
-        if len(xs) > left[q]:  # counts candidate slots, so it also skips parties with few pairs
-            model.add(cp_model.LinearExpr.sum(xs) <= left[q])
+    for limits, groups in ((lambda sid: len(free_tables[sid]), per_slot), (room.__getitem__, per_point),
+                           (left.__getitem__, per_party)):
+        for key, xs in groups.items():
+            if len(xs) > limits(key):  # the party total counts candidate slots: skips parties with few pairs
+                model.add(cp_model.LinearExpr.sum(xs) <= limits(key))
+    return model, x
 
-    # Lexicographic through weights: every tier is worth more than all the tiers below it
-    # together. Shifting priorities to >= 0 adds the same amount per meeting, so ties among
-    # maximum plans are broken the same way and meetings = objective // w_count stays exact.
-    shift = min(0, min(ix.pairs[pid].priority for pid in cands))
-    prio = {pid: ix.pairs[pid].priority - shift for pid in cands}
-    kept_prev = [(pid, previous[pid].slot) for pid in cands if pid in previous and previous[pid].slot in cands[pid]]
-    w_prev = sum(prio.values()) + 1
-    w_count = w_prev * len(kept_prev) + w_prev
-    model.maximize(cp_model.LinearExpr.weighted_sum(
-        [*x.values(), *(x[key] for key in kept_prev)],
-        [*(w_count + prio[pid] for pid, _sid in x), *[w_prev] * len(kept_prev)]))
 
-    hint = _greedy(ix, cands, previous, free_tables, room, left)
-    for (pid, sid), var in x.items():
-        model.add_hint(var, hint.get(pid) == sid)
+def _run(cp_model, model, hint: dict, *, limit: float, workers: int, seed: int):
+    """Solve from ``hint`` (var → value) within ``limit`` seconds: (solver, status code)."""
+    model.clear_hints()
+    for var, value in hint.items():
+        model.add_hint(var, value)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.max_time_in_seconds = max(limit, 0.05)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    code = solver.solve(model)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return hint, "feasible", len(cands)
+    return solver, solver.solve(model)
+
+
+def _choose(ix: _Index, cands: dict, previous: dict, free_tables: dict, room: dict, left: dict, *,
+            time_limit_s: float, workers: int, seed: int) -> tuple[dict, str, int]:
+    """pair → slot for the pairs still to place: (choice, status, bound on how many of them).
+
+    1. The relaxation picks the pairs (the most it can), then, holding that number, the kept
+       previous slots and priorities. Its optimum bounds the full model's.
+    2. If slots are found for exactly that pick, the plan is optimal: usually in seconds.
+    3. Otherwise the full model runs for the time left, from the best plan found so far. Its
+       objective is lexicographic through weights (each tier is worth more than all those below it
+       together); priorities shifted to >= 0 add the same amount per meeting, so the tie-break is
+       unchanged and ``objective // w_count`` is the number of meetings."""
+    from ortools.sat.python import cp_model
+
+    ok = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    deadline = time.perf_counter() + time_limit_s
+    shift = min(0, min(ix.pairs[pid].priority for pid in cands))
+    prio = {pid: ix.pairs[pid].priority - shift for pid in cands}
+    w_prev = sum(prio.values()) + 1
+    w_count = w_prev * (sum(pid in previous for pid in cands) + 1)
+    # A re-plan starts from the previous plan: previous meetings first, each in its slot.
+    first = sorted(cands, key=lambda pid: (pid not in previous, len(cands[pid]), -prio[pid], _order(pid)))
+    best = _greedy(ix, cands, previous, free_tables, room, left, first)
+    bound, counted, proven = len(cands), False, False
+
+    model, y, k = _relaxation(cp_model, ix, cands, previous, free_tables, room, left)
+    count = cp_model.LinearExpr.sum(list(y.values()))
+    model.maximize(count)
+    hint = {**{y[pid]: pid in best for pid in y}, **{k[pid]: best.get(pid) == previous[pid].slot for pid in k}}
+    solver, code = _run(cp_model, model, hint, limit=0.2 * time_limit_s, workers=workers, seed=seed)
+    if code in ok:
+        bound, counted = min(bound, math.floor(solver.best_objective_bound + 1e-6)), code == cp_model.OPTIMAL
+        values = {var: solver.boolean_value(var) for var in [*y.values(), *k.values()]}
+        model.add(count >= round(solver.objective_value))
+        model.maximize(cp_model.LinearExpr.weighted_sum([*k.values(), *y.values()],
+                                                        [*[w_prev] * len(k), *(prio[pid] for pid in y)]))
+        # The tie-breaks take what is left but a share kept for steps 2 and 3.
+        solver, code = _run(cp_model, model, values, limit=deadline - time.perf_counter() - 0.4 * time_limit_s,
+                            workers=workers, seed=seed)
+        if code in ok:
+            values = {var: solver.boolean_value(var) for var in values}
+        proven = counted and code == cp_model.OPTIMAL
+        keep = {pid for pid in k if values[k[pid]]}
+        pick = {pid: [previous[pid].slot] if pid in keep else cands[pid] for pid in y if values[y[pid]]}
+        order = sorted(pick, key=lambda pid: (pid not in keep, len(pick[pid]), -prio[pid], _order(pid)))
+        start = _greedy(ix, pick, previous, free_tables, room, left, order)
+        if len(start) < len(pick):
+            model, x = _timing(cp_model, ix, pick, free_tables, room, left, every=True)
+            solver, code = _run(cp_model, model, {var: start.get(pid) == sid for (pid, sid), var in x.items()},
+                                limit=min(0.2 * time_limit_s, deadline - time.perf_counter()), workers=workers,
+                                seed=seed)
+            if code in ok:
+                start = {pid: sid for (pid, sid), var in x.items() if solver.boolean_value(var)}
+        if len(start) == len(pick) and counted:
+            return start, "optimal" if proven else "feasible", bound
+        # The pick cannot be realised, or may not be the largest: the full model starts from it.
+        extended = _greedy(ix, {**cands, **pick}, previous, free_tables, room, left,
+                           [*order, *(pid for pid in first if pid not in pick)])
+        best = max(best, extended, key=len)
+
+    model, x = _timing(cp_model, ix, cands, free_tables, room, left, every=False)
+    kept = [(pid, previous[pid].slot) for pid in cands if pid in previous and previous[pid].slot in cands[pid]]
+    model.maximize(cp_model.LinearExpr.weighted_sum([*x.values(), *(x[key] for key in kept)],
+                                                    [*(w_count + prio[pid] for pid, _sid in x), *[w_prev] * len(kept)]))
+    solver, code = _run(cp_model, model, {var: best.get(pid) == sid for (pid, sid), var in x.items()},
+                        limit=deadline - time.perf_counter(), workers=workers, seed=seed)
+    if code not in ok:
+        return best, "feasible", bound
     chosen = {pid: sid for (pid, sid), var in x.items() if solver.boolean_value(var)}
-    bound = min(len(cands), int(math.floor(solver.best_objective_bound + 1e-6)) // w_count)
+    bound = min(bound, math.floor(solver.best_objective_bound + 1e-6) // w_count)
     return chosen, "optimal" if code == cp_model.OPTIMAL else "feasible", max(bound, len(chosen))
