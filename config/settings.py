@@ -238,6 +238,9 @@ CELERY_TASK_ROUTES = {
     "matchmaking.train_ranking_model": {"queue": "matching"},
     "matchmaking.match_listing": {"queue": "matching"},
     "matchmaking.embed_listings": {"queue": "embeddings"},
+    # CP-SAT planning and publishing a large conference's plan: heavy, with the matching work.
+    "events.plan_event": {"queue": "matching"},
+    "events.publish_plan": {"queue": "matching"},
 }
 CELERY_BEAT_SCHEDULE = {
     # A run whose worker vanished (SIGKILL, host lost) is picked up again by another worker.
@@ -347,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.schema.document_error_responses",
         "common.schema.allow_blank_formats",
+        "common.schema.constrain_slug_parameters",
     ],
 }
 
