@@ -43,3 +43,20 @@ def allow_blank_formats(result, generator, request, public):
                     replacement["readOnly"] = True
                 component["properties"][prop] = replacement
     return result
+
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+def constrain_slug_parameters(result, generator, request, public):
+    """A ``<slug:...>`` path converter answers 404 (an HTML page, from the resolver) for a value
+    outside ``[-a-zA-Z0-9_]+``; the schema says so, so that clients (and the fuzz test) know."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter.get("name") == "slug":
+                    schema = parameter.setdefault("schema", {"type": "string"})
+                    schema.setdefault("pattern", SLUG_PATTERN)
+    return result

@@ -149,6 +149,18 @@ def _isolated_cache(settings):
                        for alias, config in settings.CACHES.items()}
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language: a test (or a view it called) that
+    activated English must not change what the next test reads."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def audit_lines(caplog, monkeypatch):
     """The security audit log's lines written during the test, parsed: ``audit_lines()`` all of

@@ -5,7 +5,8 @@ negotiation session cut into 30-minute slots and a few tables, a roadshow sessio
 and the university registered with their public listings entered, and one mutually interested
 pair of them routed to ``world.broker``."""
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import timedelta
 
 from django.utils import timezone
