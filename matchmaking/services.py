@@ -510,7 +510,8 @@ def run_coverage(run_id: int) -> None:
                            "achievement_rank", "explanation", "low_confidence", "via_coverage",
                            "requirement_hash", "achievement_hash"],
         )
-        superseded = _supersede_older(locked, req_ids, ach_ids)
+        superseded = _supersede_older(locked, req_ids, ach_ids,
+                                      pairs={(c.requirement_id, c.achievement_id) for c in suggestions})
         engine = _engines.get(run_id)
         locked.counts = {
             **locked.counts,
@@ -568,13 +569,24 @@ def _reviewed_pairs(pairs: set, hashes: dict) -> set:
     return found
 
 
-def _supersede_older(run: PreDockingRun, req_ids, ach_ids) -> int:
+def _supersede_older(run: PreDockingRun, req_ids, ach_ids, *, pairs: set[tuple[int, int]] = frozenset()) -> int:
     """Unreviewed suggestions of earlier runs of this scope (and incremental ones about the
-    same listings) give way to this run's; reviewed ones are never touched."""
+    same listings) give way to this run's; so does an unreviewed suggestion of the very same
+    pair from a run of another scope (an event's run after the catalogue-wide one), so that a
+    pair is never waiting for review twice. Reviewed ones are never touched."""
     older = Suggestion.objects.filter(status=SuggestionStatus.SUGGESTED).exclude(run=run)
     same_scope = Q(run__scope_key=run.scope_key)
     incremental = Q(run__scope_key=SCOPE_INCREMENTAL) & (Q(requirement_id__in=req_ids) | Q(achievement_id__in=ach_ids))
-    return older.filter(same_scope | incremental).update(status=SuggestionStatus.SUPERSEDED, updated_at=timezone.now())
+    now = timezone.now()
+    count = older.filter(same_scope | incremental).update(status=SuggestionStatus.SUPERSEDED, updated_at=now)
+    if pairs:
+        same_pair = [pk for pk, r, a in older.filter(requirement_id__in={r for r, _ in pairs},
+                                                     achievement_id__in={a for _, a in pairs})
+                     .values_list("pk", "requirement_id", "achievement_id") if (r, a) in pairs]
+        for start in range(0, len(same_pair), 1000):
+            count += Suggestion.objects.filter(pk__in=same_pair[start:start + 1000]).update(
+                status=SuggestionStatus.SUPERSEDED, updated_at=now)
+    return count
 
 
 def _explanations(cands) -> dict:
