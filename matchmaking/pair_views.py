@@ -91,8 +91,6 @@ ACTION_LABELS = {
     "signed": gettext_lazy("Agreement signed"),
     "no_deal": gettext_lazy("Ended without a deal"),
 }
-# Routing is the bureau's and the brokers' business; the parties' timeline leaves it out.
-INTERNAL_ACTIONS = frozenset({"assigned"})
 COMPONENT_LABELS = {
     "fields": gettext_lazy("Fields"),
     "trl": gettext_lazy("Technology readiness"),
@@ -133,9 +131,7 @@ def _side_view(user, suggestion: Suggestion, side: str) -> dict:
 
 
 def _timeline(user, suggestion: Suggestion) -> list:
-    events = list(selectors.pair_events(suggestion))
-    if not rules.sees_unreviewed_suggestions(user):
-        events = [event for event in events if event.action not in INTERNAL_ACTIONS]
+    events = list(selectors.pair_events_for_user(user=user, suggestion=suggestion))
     broker_ids = {event.data.get("to") for event in events if event.action == "assigned"} - {None}
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=broker_ids)} if broker_ids else {}
     for event in events:

@@ -124,8 +124,20 @@ def inbox_for_user(user, *, awaiting_first: bool = False) -> QuerySet:
     return qs.annotate(awaiting=awaiting).order_by("-awaiting", "-sent_at", "-pk")
 
 
+# Routing is the bureau's and the brokers' business: the parties' timeline leaves it out.
+INTERNAL_ACTIONS = frozenset({"assigned"})
+
+
 def pair_events(suggestion) -> QuerySet:
     return PairEvent.objects.filter(suggestion=suggestion).select_related("actor").order_by("seq")
+
+
+def pair_events_for_user(*, user, suggestion) -> QuerySet:
+    """The pair's timeline as this user may read it (portal and API alike)."""
+    events = pair_events(suggestion)
+    if not rules.sees_unreviewed_suggestions(user):
+        events = events.exclude(action__in=INTERNAL_ACTIONS)
+    return events
 
 
 def pair_messages(suggestion) -> QuerySet:

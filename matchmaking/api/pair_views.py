@@ -238,7 +238,8 @@ class PairViewSet(viewsets.GenericViewSet):
     def events(self, request, pk=None):
         """The pair's audit trail: every transition and action, in order, with who and when."""
         suggestion = self.get_object()
-        return self._list(selectors.pair_events(suggestion), PairEventOutputSerializer)
+        return self._list(selectors.pair_events_for_user(user=request.user, suggestion=suggestion),
+                          PairEventOutputSerializer)
 
     @extend_schema(methods=["GET"], request=None,
                    responses={200: MeetingOutputSerializer(many=True), **READ_ERRORS})
