@@ -29,6 +29,7 @@ demo: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py seed_demo --scale $(SCALE)
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py run_predocking
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo_pairs
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo_conference --stage run
 	@echo "TechDock is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops it; the logins are printed above)"
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 

@@ -17,15 +17,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from accounts.enums import OrganisationKind, OrganisationStatus, Role
+from accounts.enums import DEFAULT_ROLE_BY_KIND, OrganisationKind, OrganisationStatus, Role
 from accounts.models import BrokerProfile, Membership, Organisation
 from catalog import demo
 from catalog.enums import EvaluationStatus, ListingStatus
@@ -69,10 +71,12 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0,
                             help="1 = Shenyang 2018 (≈800 enterprises, 1,302 requirements, 1,239 achievements).")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-conference", dest="conference", action="store_false",
+                            help="Skip the demo docking conference (events' demo_conference --stage setup).")
         parser.add_argument("--reset", action="store_true",
                             help="Delete the demo listings first (to change scale or seed); keeps organisations.")
 
-    def handle(self, *args, scale: float, seed: int, reset: bool, **options):
+    def handle(self, *args, scale: float, seed: int, reset: bool, conference: bool = True, **options):
         if not 0 < scale <= 100:
             raise CommandError("--scale must be above 0 and at most 100.")
         started = time.monotonic()
@@ -86,6 +90,7 @@ class Command(BaseCommand):
                 self._reset()
             orgs, created_orgs = self._organisations(data)
             users, created_users = self._users(data, orgs, fields)
+            created_users += self._contacts(orgs)
             bureau = orgs[data.bureau.key]
             created_req = self._listings(Requirement, data.requirements, orgs, fields, users, bureau)
             created_ach = self._listings(Achievement, data.achievements, orgs, fields, users, bureau)
@@ -95,6 +100,10 @@ class Command(BaseCommand):
         self._report(data, started=started, created={"organisations": created_orgs, "users": created_users,
                                                      "requirements": created_req, "achievements": created_ach},
                      stale=stale, path=path)
+        # The conference lives in the events app, which depends on this one: it is reached by
+        # the command's name, never imported, so catalog keeps importing nothing of events.
+        if conference and apps.is_installed("events"):
+            call_command("demo_conference", stage="setup", stdout=self.stdout, stderr=self.stderr)
 
     # --- writes ---------------------------------------------------------------------------------
 
@@ -151,6 +160,29 @@ class Command(BaseCommand):
             links += [through(field_id=fields[c].pk, brokerprofile_id=profile.pk) for c in codes]
         through.objects.bulk_create(links, ignore_conflicts=True)
         return users, len(missing)
+
+    @staticmethod
+    def _contacts(orgs: dict) -> int:
+        """One member account per organisation that has none (its contact person, who answers
+        suggestions and attends negotiations in ``demo_pairs`` and ``demo_conference``). They
+        cannot sign in (unusable password): visitors use the printed logins."""
+        User = get_user_model()
+        parties = [o for o in orgs.values() if o.kind in DEFAULT_ROLE_BY_KIND and o.kind != OrganisationKind.BUREAU
+                   and o.kind != OrganisationKind.AGENCY]
+        staffed = set(Membership.objects.filter(organisation__in=parties).values_list("organisation_id", flat=True))
+        lonely = [o for o in parties if o.pk not in staffed]
+        if not lonely:
+            return 0
+        unusable = make_password(None)
+        emails = {o.pk: f"contact-{o.credit_code.lower()}@demo.techdock.cn" for o in lonely}
+        existing = set(User.objects.filter(email__in=emails.values()).values_list("email", flat=True))
+        User.objects.bulk_create([User(email=emails[o.pk], full_name=f"{o.name_zh}联系人", password=unusable)
+                                  for o in lonely if emails[o.pk] not in existing], batch_size=500)
+        users = {u.email: u for u in User.objects.filter(email__in=emails.values())}
+        Membership.objects.bulk_create(
+            [Membership(user=users[emails[o.pk]], organisation=o, role=DEFAULT_ROLE_BY_KIND[o.kind], is_admin=True)
+             for o in lonely], ignore_conflicts=True, batch_size=500)
+        return len(lonely)
 
     def _listings(self, model, specs: list[demo.ListingSpec], orgs: dict, fields: dict, users: dict,
                   bureau: Organisation) -> int:
