@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events import dayof
 from events.enums import EventStatus, InterestLevel, PlanStatus, RegistrationStatus, SessionKind
@@ -122,16 +122,18 @@ def client(client):
 def test_agenda_party_sees_only_its_organisations_confirmed_negotiations(world):
     day = conference_day(world)
 
-    items = dayof.agenda_for_user(user=world.ent_a_member, event=day.conf.event)
+    with translation.override("en"):
+        items = dayof.agenda_for_user(user=world.ent_a_member, event=day.conf.event)
+        counterpart, area_name = world.uni.display_name, day.conf.area.name
 
     negotiations = [item for item in items if item.kind == "negotiation"]
     assert [item.key for item in negotiations] == [("scheduled", day.own.pk)]  # not B's, not the draft
     item = negotiations[0]
-    assert item.counterpart == world.uni.display_name
+    assert item.counterpart == counterpart
     assert item.pair_id == day.conf.pair.pk
     assert item.url == reverse("matchmaking:pair-detail", kwargs={"pk": day.conf.pair.pk})
     assert item.broker == str(world.broker)
-    assert item.where == f"{day.conf.area.name} · A馆 · table A01"
+    assert item.where == f"{area_name} · A馆 · table A01"
     assert item.starts_at == day.conf.slots[0].starts_at and item.ends_at == day.conf.slots[0].ends_at
     assert not item.planned
     # registered: the forum too; not the roadshow (no presentation of theirs, not an investor)
@@ -195,8 +197,9 @@ def test_agenda_investor_does_not_read_a_confidential_presentations_title(world)
     secret = RoadshowEntry.objects.create(session=day.conf.roadshow, achievement=world.ach_restricted, order=3)
     register_investor(world, day.conf, interest_in=secret)
 
-    items = dayof.agenda_for_user(user=world.investor, event=day.conf.event)
-    owner = dayof.agenda_for_user(user=world.uni_member, event=day.conf.event)
+    with translation.override("en"):
+        items = dayof.agenda_for_user(user=world.investor, event=day.conf.event)
+        owner = dayof.agenda_for_user(user=world.uni_member, event=day.conf.event)
 
     presentation = next(item for item in items if item.kind == "presentation")
     assert world.ach_restricted.title not in presentation.title + presentation.subject

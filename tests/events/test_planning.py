@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.enums import OrganisationKind, Role
 from accounts.models import Notification
@@ -188,7 +189,8 @@ def test_a_confirmed_negotiation_made_infeasible_is_reported_not_moved(world, co
     [dropped] = report.conflicts
     assert dropped["pair"] == conf.pair.pk and dropped["code"] == "confirmed_dropped"
     assert dropped["params"]["reason_code"] == "participant_unavailable"
-    text = planning.reason_text(dropped["code"], dropped["params"])
+    with translation.override("en"):
+        text = planning.reason_text(dropped["code"], dropped["params"])
     assert "can no longer take place" in text and str(world.ent_a) in text and row.table.label in text
     assert conf.pair.pk not in {u["pair"] for u in report.unscheduled}
 
@@ -203,7 +205,8 @@ def test_a_confirmed_negotiation_of_an_organisation_gone_from_the_event_is_repor
 
     assert snapshot(active_rows(conf.event)) == before
     [dropped] = report.conflicts
-    text = planning.reason_text(dropped["code"], dropped["params"])
+    with translation.override("en"):
+        text = planning.reason_text(dropped["code"], dropped["params"])
     assert dropped["code"] == "confirmed_dropped" and "withdrew" in text and "can no longer be scheduled" not in text
 
 

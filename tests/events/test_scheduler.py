@@ -5,12 +5,20 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.scheduler import Assignment, Pair, Participant, Problem, Slot, Table, find_conflicts, solve
 
 T0 = datetime(2026, 9, 16, 9, 0)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The conflict messages are read in English here (the catalogue translates them)."""
+    with translation.override("en"):
+        yield
 
 
 def slot(sid, area, minute: int, length: int = 30) -> Slot:
