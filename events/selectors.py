@@ -128,11 +128,11 @@ def status_board(*, event: Event, area_id: int | None = None, state: str | None 
     from events.models import ScheduledMeeting
     from matchmaking.models import PARTY_STATUSES, Meeting, MeetingStatus, Suggestion, SuggestionStatus
 
-    entries = EventListing.objects.filter(event=event, requirement__isnull=False,
+    entered = EventListing.objects.filter(event=event, requirement__isnull=False,
                                           registration__status=RegistrationStatus.REGISTERED)
     if area_id is not None:
-        entries = entries.filter(area_id=area_id)
-    entries = list(entries.select_related("requirement__organisation", "area").order_by(
+        entered = entered.filter(area_id=area_id)
+    entries = list(entered.select_related("requirement__organisation", "area").order_by(
         "area__order", "area__code", "requirement__title", "pk"))
     stats: dict[int, dict] = {}
     if entries:
@@ -159,20 +159,23 @@ def status_board(*, event: Event, area_id: int | None = None, state: str | None 
             stat["booked"] += row["booked"]
             if row["status"] in PARTY_STATUSES:
                 stat["sent"] += row["n"]
-    rows = []
+    rows: list[BoardRow] = []
     for entry in entries:
-        stat = stats.get(entry.requirement_id, {"counts": {}, "viewed": 0, "booked": 0, "sent": 0})
+        requirement = entry.requirement
+        if requirement is None:  # never: entries are filtered on requirement__isnull=False
+            continue
+        stat = stats.get(requirement.pk, {"counts": {}, "viewed": 0, "booked": 0, "sent": 0})
         counts = stat["counts"]
         rows.append(BoardRow(
-            entry=entry, requirement=entry.requirement, organisation=entry.requirement.organisation, area=entry.area,
+            entry=entry, requirement=requirement, organisation=requirement.organisation, area=entry.area,
             counts=counts, candidates=sum(n for s, n in counts.items() if s != SuggestionStatus.REJECTED),
             sent=stat["sent"], viewed=stat["viewed"],
             state=_board_state(counts, viewed=stat["viewed"], booked=stat["booked"])))
     totals = {name: 0 for name in BOARD_STATES}
-    for row in rows:
-        totals[row.state] += 1
+    for board_row in rows:
+        totals[board_row.state] += 1
     if state is not None:
-        rows = [row for row in rows if row.state == state]
+        rows = [board_row for board_row in rows if board_row.state == state]
     return {"rows": rows, "totals": totals, "count": sum(totals.values())}
 
 

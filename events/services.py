@@ -75,7 +75,7 @@ def acting_users(org_ids: Iterable[int], *, party_role: str | None = None) -> di
     rows = Membership.objects.filter(organisation_id__in=list(org_ids), user__is_active=True).select_related(
         "user", "organisation")
     for row in rows:
-        role = party_role or rules.PARTICIPANT_ROLE_BY_KIND.get(row.organisation.kind)
+        role = party_role or rules.PARTICIPANT_ROLE_BY_KIND.get(OrganisationKind(row.organisation.kind))
         if row.role == role or (party_role is None and row.is_admin):
             users.setdefault(row.organisation_id, {})[row.user_id] = row.user
     return {org_id: list(found.values()) for org_id, found in users.items()}
@@ -253,7 +253,7 @@ def _check_session(session: Session) -> None:
             or session.ends_at > _day_start(event.ends_on + timedelta(days=1))):
         errors["starts_at"] = _("Sessions take place during the event (%(first)s to %(last)s).") % {
             "first": event.starts_on.isoformat(), "last": event.ends_on.isoformat()}
-    if session.area_id and session.area.event_id != event.pk:
+    if session.area is not None and session.area.event_id != event.pk:
         errors["area"] = _("This area belongs to another event.")
     elif session.kind == SessionKind.NEGOTIATION and not session.area_id:
         errors["area"] = _("A negotiation session takes place in an exhibition area: choose one.")
@@ -429,14 +429,15 @@ def registration_withdraw(*, actor: User, registration: Registration, reason: st
     registration.withdrawn_at, registration.withdraw_reason = timezone.now(), reason[:1000]
     registration.save(update_fields=["status", "withdrawn_at", "withdraw_reason", "updated_at"])
     org_id, event = registration.organisation_id, registration.event
-    registration.cancelled_meetings = 0
+    cancelled = 0
     if ScheduledMeeting.objects.filter(event=event, status__in=ACTIVE_PLAN_STATUSES).filter(
             Q(suggestion__requirement__organisation_id=org_id) | Q(suggestion__achievement__organisation_id=org_id)
     ).exists():
         from events.planning import scheduled_cancel_for_registration
 
-        registration.cancelled_meetings = scheduled_cancel_for_registration(
-            actor=actor, registration=registration, reason=reason)
+        cancelled = scheduled_cancel_for_registration(actor=actor, registration=registration, reason=reason)
+    # The view tells the user how many negotiations went with the registration.
+    registration.cancelled_meetings = cancelled  # type: ignore[attr-defined]
     organiser = event.created_by
     if organiser is not None and organiser.pk != actor.pk:
         notify(users=[organiser], kind="event_withdrawal", url=event_url(event), message=lambda: (
@@ -444,5 +445,5 @@ def registration_withdraw(*, actor: User, registration: Registration, reason: st
                                                              "event": event.name},
             _("Reason: %(reason)s") % {"reason": reason}))
     audit_event_on_commit("event.withdrawn", user=actor, organisation_id=org_id, event_id=event.pk,
-                          registration_id=registration.pk, cancelled=registration.cancelled_meetings)
+                          registration_id=registration.pk, cancelled=cancelled)
     return registration
