@@ -136,7 +136,7 @@ class Command(BaseCommand):
                 "starts_on": first, "ends_on": last, "venue": "沈阳新世界博览馆", "online": True,
                 "registration_opens_at": now - timedelta(days=30), "registration_closes_at": now - timedelta(days=2),
                 "predocking_opens_at": now - timedelta(days=12), "predocking_closes_at": now - timedelta(days=1),
-                "meeting_minutes": 30, "max_meetings_per_party": 12, "max_meetings_per_broker": 24,
+                "meeting_minutes": 30, "max_meetings_per_party": 16, "max_meetings_per_broker": 36,
             })
             event = services.event_publish(actor=bureau, event=event)
             fields = {f.code: f for f in Field.objects.all()}
