@@ -33,7 +33,7 @@ from events.models import (
     Slot,
     Table,
 )
-from events.selectors import event_suggestions
+from events.selectors import best_area, event_suggestions
 
 
 def org_key(organisation_id: int) -> str:
@@ -75,16 +75,6 @@ def _unavailable(slot_ids, overlapping) -> frozenset:
     for slot_id in slot_ids:
         out |= overlapping(slot_id)
     return frozenset(out)
-
-
-def _area_by_fields(areas: list[ExhibitionArea], field_ids: set) -> ExhibitionArea | None:
-    """As ``events.selectors.area_for_fields``, on areas read once (ties: the area's order)."""
-    best, best_overlap = None, 0
-    for area in areas:
-        overlap = len(field_ids & {f.pk for f in area.fields.all()})
-        if overlap > best_overlap:
-            best, best_overlap = area, overlap
-    return best
 
 
 def _unplaceable(suggestion, code: str, area_id: int | None = None, **params) -> dict:
@@ -217,7 +207,7 @@ def plan_problem(*, event: Event) -> tuple[scheduler.Problem, dict]:
                 unavailable=_unavailable(broker_away.get(att.pk, ()) if att else (), overlapping))
         return key
 
-    area_list = list(areas.values())
+    area_fields = [(area.pk, {f.pk for f in area.fields.all()}) for area in areas.values()]
     slot_areas = {s.session.area_id for s in slot_rows}
     table_areas = {t.area_id for t in tables.values()}
     pairs, unplaceable, held_back = {}, [], {}
@@ -229,8 +219,7 @@ def plan_problem(*, event: Event) -> tuple[scheduler.Problem, dict]:
             continue
         area_id: int | None = req_area.get(s.requirement_id) or ach_area.get(s.achievement_id)
         if area_id is None:
-            found = _area_by_fields(area_list, req_fields.get(s.requirement_id, set()))
-            area_id = found.pk if found else None
+            area_id = best_area(req_fields.get(s.requirement_id, set()), area_fields)
         if area_id is None:
             unplaceable.append(_unplaceable(s, "no_area"))
         elif area_id not in slot_areas:

@@ -13,7 +13,7 @@ Counting rules (the report page's legend says the same):
 - A listing counts in each of its fields; a pair, its negotiations and its agreement count in
   each field of its requirement (as in the outcome reports) and in one area: the area of the
   requirement's entered listing, else the achievement's, else the area whose fields match the
-  requirement's best (``events.selectors.pair_area``, computed here without a query per pair).
+  requirement's best (``events.selectors.best_area``, on areas read once).
 - Registrations are the whole event's: the area and field filters narrow the rest.
 
 Every figure comes from a fixed number of queries whatever the size of the event (rows are
@@ -41,7 +41,7 @@ from events.models import (
     RoadshowEntry,
     ScheduledMeeting,
 )
-from events.selectors import event_suggestions
+from events.selectors import best_area, event_suggestions
 from matchmaking.models import PARTY_STATUSES, Agreement, MeetingStatus, PairEvent, SuggestionStatus
 
 S = SuggestionStatus
@@ -160,13 +160,8 @@ class _Context:
         area = self.req_area.get(req_id) or self.ach_area.get(ach_id)
         if area:
             return area
-        fields = set(self.req_fields.get(req_id, ()))
-        best, best_overlap = None, 0
-        for area_id, *_rest in self.areas:
-            overlap = len(fields & self.area_fields.get(area_id, set()))
-            if overlap > best_overlap:
-                best, best_overlap = area_id, overlap
-        return best
+        return best_area(self.req_fields.get(req_id, ()),
+                         ((area_id, self.area_fields.get(area_id, set())) for area_id, *_rest in self.areas))
 
     def pair_fields(self, req_id: int) -> list[int | None]:
         return list(self.req_fields.get(req_id, ())) or [None]

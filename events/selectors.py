@@ -61,25 +61,29 @@ def event_suggestions(*, event: Event, statuses=None) -> QuerySet:
     return pairs.select_related("requirement", "achievement", "broker", "run")
 
 
-def area_for_fields(*, event: Event, field_ids) -> ExhibitionArea | None:
-    """The themed area whose fields overlap the listing's the most (ties: the area's order)."""
+def best_area(field_ids, areas):
+    """The key of the area whose fields overlap ``field_ids`` the most; ties go to the first
+    (areas come in their order); None when no area shares a field. ``areas`` is an iterable of
+    (key, set of field ids) — every caller that places listings or pairs decides with this."""
     field_ids = set(field_ids)
     best, best_overlap = None, 0
-    for area in ExhibitionArea.objects.filter(event=event).prefetch_related("fields"):
-        overlap = len(field_ids & {f.pk for f in area.fields.all()})
+    for key, area_fields in areas:
+        overlap = len(field_ids & area_fields)
         if overlap > best_overlap:
-            best, best_overlap = area, overlap
+            best, best_overlap = key, overlap
     return best
 
 
-def pair_area(*, event: Event, suggestion, areas: list[ExhibitionArea] | None = None) -> ExhibitionArea | None:
-    """Where a pair negotiates: the area of the requirement's entered listing, else the
-    achievement's, else the area matching the requirement's fields."""
-    entries = EventListing.objects.filter(event=event).filter(
-        Q(requirement_id=suggestion.requirement_id) | Q(achievement_id=suggestion.achievement_id))
-    by_kind = {("r" if e.requirement_id else "a"): e.area for e in entries.select_related("area")}
-    return by_kind.get("r") or by_kind.get("a") or area_for_fields(
-        event=event, field_ids=suggestion.requirement.fields.values_list("pk", flat=True))
+def areas_with_fields(*, event: Event) -> list[tuple[ExhibitionArea, set[int]]]:
+    """The event's areas in their order, each with its field ids (two queries)."""
+    areas = ExhibitionArea.objects.filter(event=event).prefetch_related("fields").order_by("order", "code")
+    return [(area, {f.pk for f in area.fields.all()}) for area in areas]
+
+
+def area_for_fields(*, event: Event, field_ids, areas: list | None = None) -> ExhibitionArea | None:
+    """The themed area whose fields overlap the listing's the most (ties: the area's order).
+    ``areas`` (from ``areas_with_fields``) spares the queries when placing many listings."""
+    return best_area(field_ids, areas if areas is not None else areas_with_fields(event=event))
 
 
 # --- the pre-docking status board and the parties' candidates ---------------------------------

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
@@ -28,7 +28,7 @@ from common.errors import ApplicationError
 from common.forms import add_service_errors
 from events import dayof, rules
 from events.models import Event
-from events.selectors import event_get_for_user
+from events.views.event_access import event_for
 from matchmaking.forms import MeetingOutcomeForm
 from matchmaking.models import MeetingStatus
 
@@ -44,13 +44,6 @@ class OutcomeForm(MeetingOutcomeForm):
         self.fields["held"].widget = forms.RadioSelect(choices=self.fields["held"].choices)
 
 
-def _event(request: HttpRequest, slug: str) -> Event:
-    event = event_get_for_user(user=request.user, slug=slug)
-    if event is None:
-        raise Http404
-    return event
-
-
 def _tz_context() -> dict:
     return {"event_tz": dayof.EVENT_TZ_NAME}
 
@@ -61,7 +54,7 @@ def _tz_context() -> dict:
 @require_GET
 def agenda(request: HttpRequest, slug: str) -> HttpResponse:
     """The user's agenda of the event by day; ``?print=1`` gives the print-ready layout."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     items = dayof.agenda_for_user(user=request.user, event=event)
     roles = roles_for(request.user)
     template = "events/dayof/agenda_print.html" if request.GET.get("print") == "1" else "events/dayof/agenda.html"
@@ -78,7 +71,7 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def agenda_ics(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     items = dayof.agenda_for_user(user=request.user, event=event)
     body = dayof.agenda_ics(user=request.user, event=event, items=items,
                             base_url=f"{request.scheme}://{request.get_host()}")
@@ -111,14 +104,14 @@ def _render_desk(request: HttpRequest, event: Event, query: str, *, status: int 
 @require_GET
 def checkin_desk(request: HttpRequest, slug: str) -> HttpResponse:
     """Bureau staff at the desk: find a registration by organisation name and check it in."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     return _render_desk(request, event, request.GET.get("q", "")[:100])
 
 
 @login_required
 @require_POST
 def checkin_registration(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     registration = dayof.registration_get_for_checkin(user=request.user, event=event, pk=pk)
     query = request.POST.get("q", "")[:100]
     already = registration.checked_in_at is not None
@@ -197,14 +190,14 @@ def _render_meetings(request: HttpRequest, event: Event, day: date, *, bound: di
 @require_GET
 def my_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     """A broker's (bureau staff: every) confirmed negotiation of one day, as cards for a phone."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     return _render_meetings(request, event, _day(request, event))
 
 
 @login_required
 @require_POST
 def checkin_meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     scheduled = dayof.scheduled_get_for_user(user=request.user, event=event, pk=pk)
     day = dayof.event_local(scheduled.slot.starts_at).date()
     side = request.POST.get("side", "")
@@ -223,7 +216,7 @@ def checkin_meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_outcome(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     scheduled = dayof.scheduled_get_for_user(user=request.user, event=event, pk=pk)
     day = dayof.event_local(scheduled.slot.starts_at).date()
     form = OutcomeForm(request.POST, auto_id=f"id_outcome{scheduled.pk}_%s")

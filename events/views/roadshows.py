@@ -29,7 +29,7 @@ from events import roadshow_selectors as selectors
 from events import roadshows
 from events.enums import InterestLevel, InvestmentStage
 from events.models import Event, RoadshowEntry
-from events.selectors import event_get_for_user
+from events.views.event_access import event_for
 
 # --- forms (they only parse; the services check everything again) ------------------------------
 
@@ -68,13 +68,6 @@ class InterestForm(forms.Form):
 
 
 # --- lookups ---------------------------------------------------------------------------------
-
-
-def _event(request: HttpRequest, slug: str) -> Event:
-    event = event_get_for_user(user=request.user, slug=slug)
-    if event is None:
-        raise Http404
-    return event
 
 
 def _entry(request: HttpRequest, event: Event, pk: int) -> RoadshowEntry:
@@ -126,7 +119,7 @@ def _entry_cards(request: HttpRequest, event: Event, sessions) -> dict:
 
 @require_GET
 def roadshow_list(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     sessions = selectors.roadshow_sessions(user=request.user, event=event)
     context = {"event": event, "sessions": sessions, **_entry_cards(request, event, sessions)}
     return render(request, "events/roadshows/list.html", context)
@@ -134,7 +127,7 @@ def roadshow_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def roadshow_session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     session = selectors.roadshow_session_get(user=request.user, event=event, pk=pk)
     if session is None:
         raise Http404
@@ -146,7 +139,7 @@ def roadshow_session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def roadshow_interest(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An investor's interest in one presentation (one button per level, with a note)."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     entry = _entry(request, event, pk)
     form = InterestForm(request.POST)
     status = 400
@@ -185,7 +178,7 @@ def _render_manage(request: HttpRequest, event: Event, pk: int, form: EntryAddFo
 @require_http_methods(["GET", "POST"])
 def roadshow_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A roadshow session's presentations for bureau staff; POST adds one."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     if request.method == "GET":
         return _render_manage(request, event, pk, EntryAddForm(initial={"minutes": 10}))
     session = selectors.roadshow_session_get(user=request.user, event=event, pk=pk)
@@ -213,7 +206,7 @@ def roadshow_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def roadshow_entry_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     entry = _entry(request, event, pk)
     try:
         deleted = roadshows.roadshow_entry_remove(actor=request.user, entry=entry)
@@ -231,7 +224,7 @@ def roadshow_entry_remove(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 @login_required
 @require_POST
 def roadshow_entry_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     entry = _entry(request, event, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
@@ -252,7 +245,7 @@ def roadshow_entry_move(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 @login_required
 @require_http_methods(["GET", "POST"])
 def investor_profile(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     registration = _investor_registration(request, event)
     profile = selectors.investor_profile_for(registration=registration)
     status = 200
@@ -286,7 +279,7 @@ def investor_profile(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def roadshow_recommended(request: HttpRequest, slug: str) -> HttpResponse:
     """The investor's ranked matches, with the reasons and the interest buttons."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     registration = _investor_registration(request, event)
     matches = selectors.investor_matches(registration=registration)
     return render(request, "events/roadshows/recommended.html", {
@@ -305,7 +298,7 @@ def roadshow_recommended(request: HttpRequest, slug: str) -> HttpResponse:
 def roadshow_entry_investors(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One presentation's interest received and matched investors (bureau staff and the
     achievement's organisation)."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     entry = _entry(request, event, pk)
     matches = selectors.entry_investors_for_user(user=request.user, entry=entry)
     return render(request, "events/roadshows/entry_investors.html", {
@@ -317,7 +310,7 @@ def roadshow_entry_investors(request: HttpRequest, slug: str, pk: int) -> HttpRe
 @require_GET
 def roadshow_interest_received(request: HttpRequest, slug: str) -> HttpResponse:
     """The interest the reader's organisations' presentations received (bureau staff: all)."""
-    event = _event(request, slug)
+    event = event_for(request, slug)
     return render(request, "events/roadshows/interest_received.html", {
         "event": event, "entries": selectors.interest_received(user=request.user, event=event),
     })
@@ -326,7 +319,7 @@ def roadshow_interest_received(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def roadshow_board(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event(request, slug)
+    event = event_for(request, slug)
     if not selectors.can_manage_roadshows(request.user, event):
         raise PermissionDenied(_("The interest board is for bureau staff."))
     return render(request, "events/roadshows/board.html", {
