@@ -87,3 +87,29 @@ def test_filters_by_field_trl_mode_region(world):
     assert run(cooperation_mode="development") == {"公开成果：湿法冶金回收", "保密成果：隐身材料"}
     assert run(cooperation_mode="equity") == set()
     assert run(region="faku") == set()
+
+
+@pytest.mark.parametrize("kind", ["requirement", "achievement"])
+def test_keyword_search_matches_the_full_text_index_expression_on_postgresql(world, kind):
+    # The index (migration catalog 0004) is on an expression that must be the one the search
+    # filters on (SearchVector("search_text", config="simple")), or PostgreSQL computes the vector
+    # of every visible listing on every search. On a test-sized table the planner rightly picks
+    # another plan, so compare expressions as PostgreSQL prints them after normalisation.
+    import re
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text index: PostgreSQL only (SQLite searches with LIKE)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [f"catalog_{kind}_search_gin"])
+        (indexdef,) = cursor.fetchone()
+        expression = re.search(r"USING gin \((.*)\)$", indexdef).group(1)
+        query = listing_list_for_user(kind=kind, user=world.bureau, filters=ListingFilters(q="石墨烯 散热")) \
+            .values_list("pk", flat=True).query
+        sql, params = query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert expression.startswith("to_tsvector('simple'::regconfig, COALESCE(search_text, ''::text))")
+    assert f"{expression} @@ " in plan, plan
