@@ -16,6 +16,7 @@ two candidate lists. Reciprocal-rank fusion is kept as an option: BENCHMARKS.md 
 Memory is bounded by the pool size and the query block, never by |requirements| × |achievements|.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
@@ -81,7 +82,7 @@ class Side:
 
     ids: np.ndarray
     vectors: np.ndarray
-    tokens: list[list[str]]
+    tokens: Sequence[Sequence[str]]
     attrs: list[ListingAttrs] | None = None
     langs: np.ndarray | None = None  # language code per row; from attrs when not given
     _rows: dict[int, int] = field(default_factory=dict, repr=False)

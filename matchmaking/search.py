@@ -7,16 +7,19 @@ the engine's calibrated fusion of cosine and BM25. Without an encoder (package m
 keyword ranking is returned and ``semantic`` is False, so the page still works."""
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from catalog.enums import ListingKind
-from catalog.selectors import ListingFilters, listing_list_for_user
+from catalog.models import Field
+from catalog.selectors import MODELS, ListingFilters, listing_list_for_user
 from matchmaking import index as index_files
 from matchmaking.engine import Calibration, MatchParams
-from matchmaking.lexical import BM25, tokenize
-from matchmaking.text import canonical_text
+from matchmaking.lexical import bm25_query_scores, document_terms, tokenize
+from matchmaking.text import TEXT_ATTRS, canonical_text_of
 
 logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 500
@@ -25,10 +28,11 @@ MAX_QUERY_CHARS = 500
 @dataclass
 class Hit:
     kind: str
-    listing: object
+    listing: Any
     score: float
     dense: float
     lexical: float
+    pk: int = 0
 
 
 @dataclass
@@ -62,17 +66,51 @@ def search_listings(user, query: str, *, kinds=(ListingKind.REQUIREMENT, Listing
         for listing_id in listing_list_for_user(kind=kind, user=user, filters=ListingFilters(q=query)) \
                 .values_list("pk", flat=True)[:pool]:
             candidates.setdefault((kind, listing_id), None)
-    hits = []
+    # Rank the pool (up to ~4 x limit listings) on their text alone, then load the winners whole:
+    # full listings with organisation and fields cost ~0.2 ms each to build, and most are dropped.
+    hits, texts = [], []
     for kind in kinds:
         ids = [pk for (k, pk) in candidates if k == kind]
-        # The database decides what the user may see, whatever the index returned.
-        for listing in listing_list_for_user(kind=kind, user=user).filter(pk__in=ids):
-            hits.append(Hit(kind, listing, 0.0, candidates[(kind, listing.pk)] or 0.0, 0.0))
+        for pk, text in _visible_texts(kind, user, ids):
+            hits.append(Hit(kind, None, 0.0, candidates[(kind, pk)] or 0.0, 0.0, pk))
+            texts.append(text)
     if not hits:
         return SearchResult([], semantic=vector is not None, message=message)
-    _rank(hits, query, vector, model)
-    hits.sort(key=lambda h: (-h.score, h.kind, h.listing.pk))
-    return SearchResult(hits[:limit], semantic=vector is not None, message=message)
+    _rank(hits, texts, query, vector, model, {key for key, score in candidates.items() if score is not None})
+    hits.sort(key=lambda h: (-h.score, h.kind, h.pk))
+    return SearchResult(_load_listings(user, hits[:limit]), semantic=vector is not None, message=message)
+
+
+def _visible_texts(kind: str, user, ids: list[int]) -> list[tuple[int, str]]:
+    """(pk, canonical text) of the listings among ``ids`` the user may see. The database decides
+    what the user may see, whatever the index returned."""
+    if not ids:
+        return []
+    model = MODELS[kind]
+    rows = list(listing_list_for_user(kind=kind, user=user).filter(pk__in=ids)
+                .select_related(None).prefetch_related(None).values("pk", *TEXT_ATTRS[kind]))
+    through = model.fields.through
+    owner = f"{model._meta.model_name}_id"
+    fields: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for listing_id, name_zh, name_en in (
+            through.objects.filter(**{f"{owner}__in": [row["pk"] for row in rows]})
+            .order_by(owner, *(f"field__{key}" for key in Field._meta.ordering))
+            .values_list(owner, "field__name_zh", "field__name_en")):
+        fields[listing_id].append((name_zh, name_en))
+    return [(row["pk"], canonical_text_of(kind, row, fields[row["pk"]])) for row in rows]
+
+
+def _load_listings(user, hits: list[Hit]) -> list[Hit]:
+    """The ranked hits with their listings, as the pages and the API show them."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for hit in hits:
+        by_kind[hit.kind].append(hit.pk)
+    loaded = {(kind, listing.pk): listing for kind, ids in by_kind.items()
+              for listing in listing_list_for_user(kind=kind, user=user).filter(pk__in=ids)}
+    for hit in hits:
+        hit.listing = loaded.get((hit.kind, hit.pk))
+    # A listing hidden between the two reads (withdrawn a moment ago) is left out.
+    return [hit for hit in hits if hit.listing is not None]
 
 
 def _encode(query: str):
@@ -86,21 +124,22 @@ def _encode(query: str):
         return None, "", str(exc)
 
 
-def _rank(hits: list[Hit], query: str, vector, model: str) -> None:
-    texts = [canonical_text(h.listing, h.listing.fields.all()) for h in hits]
-    bm25 = BM25([tokenize(t) for t in texts])
-    lexical = bm25.score_pairs([tokenize(query)], np.zeros(len(hits), dtype=np.int64), np.arange(len(hits)))
+def _rank(hits: list[Hit], texts: list[str], query: str, vector, model: str, indexed: set) -> None:
+    lexical = bm25_query_scores(tokenize(query), [document_terms(t) for t in texts])
     if vector is not None:
         from matchmaking.services import load_vectors
 
+        # The index already gave the exact cosine of its hits (flat storage); the keyword-only
+        # hits need their stored vectors.
         for kind in {h.kind for h in hits}:
-            ids, vectors, _ = load_vectors(kind, [h.listing.pk for h in hits if h.kind == kind], model=model)
-            if not len(ids):
-                continue  # not embedded yet: ranked by keywords alone
+            missing = [h.pk for h in hits if h.kind == kind and (kind, h.pk) not in indexed]
+            if not missing:
+                continue
+            ids, vectors, _ = load_vectors(kind, missing, model=model)
             by_id = dict(zip(ids.tolist(), (vectors @ vector).tolist(), strict=True))
             for h in hits:
-                if h.kind == kind:
-                    h.dense = by_id.get(h.listing.pk, 0.0)
+                if h.kind == kind and (kind, h.pk) not in indexed:
+                    h.dense = by_id.get(h.pk, 0.0)  # not embedded yet: keywords alone
     params = MatchParams()
     positive = lexical[lexical > 0]
     calibration = Calibration(dense_mu=0.0 if vector is None else _random_mu(hits),

@@ -28,7 +28,7 @@ from matchmaking import index as index_files
 from matchmaking import rules
 from matchmaking.engine import ACHIEVEMENT, REQUIREMENT, Engine, MatchParams, Side, select
 from matchmaking.explain import best_sentence_pair, quote, split_sentences
-from matchmaking.lexical import tokenize
+from matchmaking.lexical import document_terms
 from matchmaking.models import (
     REVIEWED_STATUSES,
     ChunkStatus,
@@ -138,7 +138,7 @@ def build_side(kind: str, ids, *, model: str) -> Side:
     fields = [list(listing.fields.all()) for listing in ordered]
     return Side(
         ids=listing_ids, vectors=vectors,
-        tokens=[tokenize(canonical_text(listing, f)) for listing, f in zip(ordered, fields, strict=True)],
+        tokens=[document_terms(canonical_text(listing, f)) for listing, f in zip(ordered, fields, strict=True)],
         attrs=[listing_attrs(listing, f) for listing, f in zip(ordered, fields, strict=True)],
     )
 

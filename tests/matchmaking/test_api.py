@@ -15,7 +15,7 @@ from catalog.rules import Access, fields_for, listing_access
 from matchmaking.engine import MatchParams
 from matchmaking.models import PreDockingRun, RunStatus
 from matchmaking.services import scope_key_for
-from tests.factories import AchievementFactory
+from tests.factories import AchievementFactory, RequirementFactory
 from tests.matchmaking.builders import (
     BUDGET_ASKING,
     BUDGET_OFFERED,
@@ -412,6 +412,27 @@ def test_search_by_kind_and_limit(world, graphene, keyword_search):
     assert [(hit["kind"], hit["id"]) for hit in achievements["results"]] == [
         ("achievement", graphene["restricted_ach"].pk)]
     assert len(limited["results"]) == 1
+
+
+def test_search_ranks_an_edited_listing_by_its_new_text(world, keyword_search):
+    # Search remembers each listing's terms (matchmaking.lexical.document_terms): keyed by the
+    # text, so an edit is ranked by what the listing says now.
+    terse = RequirementFactory(organisation=world.ent_a, title="perovskite cell", summary="", description="")
+    wordy = RequirementFactory(organisation=world.ent_a, title="perovskite module", summary="",
+                               description="perovskite perovskite perovskite coating")
+    client = client_for(world.bureau)
+
+    def ranked():
+        body = client.get(reverse("matchmaking-api:search"), {"q": "perovskite", "kind": "requirement"}).json()
+        return [hit["id"] for hit in body["results"]]
+
+    before = ranked()
+    Requirement.objects.filter(pk=terse.pk).update(description="perovskite perovskite perovskite perovskite film")
+    Requirement.objects.filter(pk=wordy.pk).update(description="")
+    after = ranked()
+
+    assert before == [wordy.pk, terse.pk]
+    assert after == [terse.pk, wordy.pk]
 
 
 @pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x", "kind": "organisation"}, {"q": "x", "limit": 0},

@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from matchmaking.lexical import BM25, TokenOptions, tokenize
+from matchmaking.lexical import BM25, TokenOptions, _TermCache, bm25_query_scores, document_terms, tokenize
 
 
 def test_english_is_lowercased_stripped_of_stop_words_and_plurals():
@@ -178,3 +178,40 @@ def test_an_empty_corpus_scores_nothing():
 
     assert bm25.n_docs == 0 and bm25.idf("x") == 0.0
     assert indices.tolist() == [[-1, -1, -1]] and scores.tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_document_terms_are_the_tokens_remembered_by_content():
+    text = "钙钛矿太阳能电池的封装工艺 perovskite modules"
+
+    first = document_terms(text)
+
+    assert list(first) == tokenize(text)
+    assert document_terms(text) is first  # remembered
+    assert document_terms(text + " films") == (*first, "film")  # another text, another entry
+    assert list(document_terms(text, TokenOptions(chinese="bigram"))) == tokenize(text, TokenOptions(chinese="bigram"))
+
+
+def test_term_cache_forgets_the_least_recently_used_beyond_its_size():
+    cache = _TermCache(maxsize=2)
+    options = TokenOptions()
+    a, b = cache.terms("alpha", options), cache.terms("beta", options)
+
+    assert cache.terms("alpha", options) is a  # alpha is now the most recent
+    cache.terms("gamma", options)  # evicts beta
+
+    assert cache.terms("alpha", options) is a
+    assert cache.terms("beta", options) is not b
+    assert cache.terms("beta", options) == b
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_query_scores_equal_the_full_bm25(seed):
+    rng = np.random.default_rng(seed)
+    vocabulary = [f"t{i}" for i in range(40)]
+    docs = [tuple(rng.choice(vocabulary, size=rng.integers(0, 30))) for _ in range(60)]
+    query = [*rng.choice(vocabulary, size=5), "t3", "t3", "absent"]  # a repeated and an unknown term
+
+    expected = BM25(docs).score_pairs([query], np.zeros(len(docs), dtype=np.int64), np.arange(len(docs)))
+
+    np.testing.assert_allclose(bm25_query_scores(query, docs), expected, rtol=1e-5, atol=1e-6)
+    assert bm25_query_scores(query, []).shape == (0,)
