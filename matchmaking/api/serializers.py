@@ -51,7 +51,13 @@ def prime_listing_access(context: dict, *, user, listings) -> None:
 
 
 def render_listing(listing, context: dict) -> dict:
-    return OUTPUT_SERIALIZERS[listing.KIND](listing, context=context).data
+    """One serializer per kind for the whole response, kept in ``context``: building a listing
+    serializer's ~40 fields costs about 2 ms, which a page of 20 pairs used to pay 40 times."""
+    cached = context.setdefault("_listing_serializers", {})
+    serializer = cached.get(listing.KIND)
+    if serializer is None:
+        serializer = cached[listing.KIND] = OUTPUT_SERIALIZERS[listing.KIND](context=context)
+    return serializer.to_representation(listing)
 
 
 LISTING_SCHEMA = PolymorphicProxySerializer(
