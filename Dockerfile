@@ -9,4 +9,5 @@ COPY . .
 RUN useradd --create-home techdock && mkdir -p /app/var && chown -R techdock /app/var
 USER techdock
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--keep-alive", "5", "--timeout", "60"]
+# Workers, threads, keep-alive and the per-worker search warm-up: config/gunicorn.conf.py.
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]

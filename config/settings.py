@@ -231,6 +231,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # ids — runs' and imports' state is in PostgreSQL and beat's resume-stalled-* tasks send the
 # unfinished chunks again (tests/integration/test_redis_restart.py).
 CELERY_TIMEZONE = "UTC"
+# Worker processes lower their CPU priority by this much (``os.nice``; 0 leaves it) in
+# config.celery: embedding and matching are batch work, and where they share cores with the web
+# (a small bureau's single server) a pre-docking run must not delay page views. On a machine of
+# its own a worker loses nothing by it. BENCHMARKS.md §5 measures both.
+TECHDOCK_WORKER_NICE = int(os.environ.get("TECHDOCK_WORKER_NICE", "10"))
 CELERY_TASK_ROUTES = {
     "matchmaking.process_chunk": {"queue": "matching"},
     "matchmaking.run_prepare": {"queue": "matching"},
