@@ -181,6 +181,18 @@ def document_terms(text: str, options: TokenOptions = DEFAULT_OPTIONS) -> tuple[
     return _DOCUMENT_TERMS.terms(text, options)
 
 
+def _idf(n_docs: int, df):
+    """Lucene's BM25 idf, ``log(1 + (N - df + 0.5) / (df + 0.5))``, as float32."""
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def _length_norm(docs: Sequence[Sequence[str]], k1: float, b: float) -> np.ndarray:
+    """``k1 * (1 - b + b * |d| / avgdl)`` of each document."""
+    lengths = np.fromiter(map(len, docs), dtype=np.float32, count=len(docs))
+    avg_length = float(lengths.mean()) if len(docs) and lengths.any() else 1.0
+    return k1 * (1 - b + b * lengths / avg_length)
+
+
 def bm25_query_scores(query: Sequence[str], docs: Sequence[Sequence[str]], *, k1: float = 1.2,
                       b: float = 0.75) -> np.ndarray:
     """BM25 of one query against each of ``docs`` — the scores of ``BM25(docs).score_pairs([query],
@@ -190,16 +202,13 @@ def bm25_query_scores(query: Sequence[str], docs: Sequence[Sequence[str]], *, k1
     scores = np.zeros(n, dtype=np.float32)
     if not n:
         return scores
-    lengths = np.fromiter(map(len, docs), dtype=np.float32, count=n)
-    avg_length = float(lengths.mean()) if lengths.any() else 1.0
-    norm = k1 * (1 - b + b * lengths / avg_length)
+    norm = _length_norm(docs, k1, b)
     for term in dict.fromkeys(query):  # each distinct term once, weighted by its count in the query
         tf = np.fromiter((doc.count(term) for doc in docs), dtype=np.float32, count=n)
-        df = int(np.count_nonzero(tf))
+        df = np.count_nonzero(tf)
         if not df:
             continue
-        idf = np.float32(np.log1p((n - df + 0.5) / (df + 0.5)))
-        weight = (idf * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
+        weight = (_idf(n, df) * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
         scores += np.float32(query.count(term)) * weight
     return scores
 
@@ -221,11 +230,8 @@ class BM25:
         )
         counts.sum_duplicates()
         df = np.bincount(counts.indices, minlength=len(self.vocabulary))
-        self._idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-
-        lengths = np.asarray([len(doc) for doc in docs], dtype=np.float32)
-        avg_length = float(lengths.mean()) if self.n_docs and lengths.any() else 1.0
-        norm = k1 * (1 - b + b * lengths / avg_length)
+        self._idf = _idf(self.n_docs, df)
+        norm = _length_norm(docs, k1, b)
         tf = counts.data
         doc_of_entry = np.repeat(np.arange(self.n_docs), np.diff(counts.indptr))
         counts.data = (self._idf[counts.indices] * tf * (k1 + 1) / (tf + norm[doc_of_entry])).astype(np.float32)

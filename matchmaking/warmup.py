@@ -19,11 +19,9 @@ def warm_up() -> dict[str, str]:
     done: dict[str, str] = {}
     started = time.perf_counter()
     try:
-        from catalog.search import tokens
         from matchmaking.lexical import tokenize
 
-        tokens("预热分词词典", for_index=True)
-        tokenize("预热分词词典")
+        tokenize("预热分词词典")  # jieba's default dictionary, which catalog.search uses too
         done["tokeniser"] = "loaded"
     except Exception as exc:  # noqa: BLE001 - warm-up must never stop a worker from serving
         done["tokeniser"] = f"failed: {exc}"
