@@ -6,8 +6,8 @@ Bureau staff only (403 for anyone else who can see the event; drafts are 404 to 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -105,11 +105,7 @@ def event_status(request: HttpRequest, slug: str) -> HttpResponse:
 def area_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
     event = event_for(request, slug)
     _require_manage(request)
-    area = None
-    if pk is not None:
-        area = ExhibitionArea.objects.filter(event=event, pk=pk).first()
-        if area is None:
-            raise Http404("No such area.")
+    area = None if pk is None else get_object_or_404(ExhibitionArea, event=event, pk=pk)
     form = AreaForm(request.POST or None, instance=area)
     status = 200
     if request.method == "POST":
@@ -134,11 +130,7 @@ def area_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpRes
 def session_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
     event = event_for(request, slug)
     _require_manage(request)
-    session = None
-    if pk is not None:
-        session = Session.objects.filter(event=event, pk=pk).first()
-        if session is None:
-            raise Http404("No such session.")
+    session = None if pk is None else get_object_or_404(Session, event=event, pk=pk)
     form = SessionForm(request.POST or None, instance=session, event=event)
     status = 200
     if request.method == "POST":

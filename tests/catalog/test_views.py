@@ -16,6 +16,7 @@ from catalog.enums import EvaluationResult, EvaluationStatus, ListingStatus
 from catalog.models import Achievement, Attachment, ExpertEvaluation, ListingStatusChange, Requirement
 from catalog.rules import fields_for, listing_access
 from tests.factories import OrganisationFactory, RequirementFactory, field, member
+from tests.pages import html, login
 
 ROLES = ["anonymous", "ent_a", "ent_b", "university", "bureau", "broker", "other_broker", "investor", "expert",
          "pending"]
@@ -34,23 +35,12 @@ def only(ok: int, roles: set[str], other: int, *, anonymous: int | None = None) 
     return table
 
 
-def login(client, world, role: str):
-    user = world.users()[role]
-    if user is not None:
-        client.force_login(user)
-    return user
-
-
 def detail(listing) -> str:
     return reverse(f"catalog:{listing.kind}-detail", kwargs={"pk": listing.pk})
 
 
 def transition(listing, action: str) -> str:
     return reverse(f"catalog:{listing.kind}-transition", kwargs={"pk": listing.pk, "action": action})
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def data_fields(page: str) -> set[str]:

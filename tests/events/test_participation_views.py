@@ -17,6 +17,7 @@ from tests.events.builders import conference, make_event
 from tests.events.test_participation_services import board_world, enter, event_data
 from tests.factories import RequirementFactory, field
 from tests.matchmaking.builders import make_suggestion
+from tests.pages import html, login
 
 ROLES = ["anonymous", "ent_a", "ent_b", "university", "bureau", "broker", "investor"]
 
@@ -27,21 +28,10 @@ def client(client):
     return client
 
 
-def login(client, world, role: str):
-    user = world.users()[role]
-    if user is not None:
-        client.force_login(user)
-    return user
-
-
 def url(name: str, event=None, **kwargs) -> str:
     if event is not None:
         kwargs["slug"] = event.slug
     return reverse(f"events:{name}", kwargs=kwargs)
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def page_messages(response) -> list[str]:

@@ -18,12 +18,9 @@ from events.models import ScheduledMeeting, Session, Slot, Table
 from matchmaking.models import Meeting, MeetingStatus, SuggestionStatus
 from tests.events.builders import conference
 from tests.events.test_planning import active_rows, add_pair, cells, snapshot
+from tests.pages import html
 
 OUTSIDERS = ["ent_a", "ent_b", "university", "broker", "other_broker", "investor", "expert", "pending"]
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def api(user=None) -> APIClient:

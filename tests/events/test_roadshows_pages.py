@@ -17,6 +17,7 @@ from events.models import InvestorInterest, InvestorProfile, Registration, Roads
 from tests.events.builders import conference
 from tests.events.test_roadshows import ASK_MAX, ASK_MIN, OTHER_NOTE, add_entry, make_roadshow, set_profile
 from tests.factories import AchievementFactory, field
+from tests.pages import html, login
 
 ROLES = ["anonymous", "ent_a", "university", "investor", "bureau", "broker"]
 PUBLIC_TITLE = "公开成果：湿法冶金回收"
@@ -28,17 +29,6 @@ RESTRICTED_TITLE = "保密成果：隐身材料"
 def client(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-def login(client, world, role: str):
-    user = world.users()[role]
-    if user is not None:
-        client.force_login(user)
-    return user
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def page_messages(response) -> list[str]:

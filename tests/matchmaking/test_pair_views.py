@@ -39,6 +39,7 @@ from matchmaking.reports import STAGES
 from matchmaking.routing import suggestion_assign
 from tests.factories import AchievementFactory, RequirementFactory, field
 from tests.matchmaking.builders import make_run, make_suggestion
+from tests.pages import html, login
 
 S = SuggestionStatus
 ROLES = ["anonymous", "ent_a", "ent_b", "university", "bureau", "broker", "other_broker", "investor", "expert",
@@ -56,17 +57,6 @@ def client(client):
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def login(client, world, role: str):
-    user = world.users()[role]
-    if user is not None:
-        client.force_login(user)
-    return user
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def pair_url(pair, name: str = "pair-detail", **kwargs) -> str:

@@ -22,6 +22,7 @@ from tests.matchmaking.builders import (
     suggestion_world,
 )
 from tests.matchmaking.conftest import SEARCH_VISIBLE
+from tests.pages import html, login
 
 ROLES = ["anonymous", "ent_a", "ent_b", "university", "bureau", "broker", "other_broker", "investor", "expert",
          "pending"]
@@ -32,17 +33,6 @@ LOGIN = 302
 def client(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-def login(client, world, role: str):
-    user = world.users()[role]
-    if user is not None:
-        client.force_login(user)
-    return user
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def suggestion_ids(page: str) -> set[int]:
